@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PACKET_HEADER_SIZE       57
-#define PACKET_HEADER_MAX_SIZE   (PACKET_HEADER_SIZE + 12)
-#define PACKET_MAGIC             0xFF
-#define PACKET_DEFAULT_MAX_BODY  (64u * 1024u * 1024u) /* bound on ArgLen + Size */
+#define PACKET_HEADER_SIZE        57
+#define PACKET_HEADER_MAX_SIZE    (PACKET_HEADER_SIZE + 12)
+#define PACKET_MAGIC              0xFF
+#define PACKET_DEFAULT_MAX_BODY   (64u * 1024u * 1024u) /* bound on ArgLen + Size */
 #define PACKET_FLAG_PROTO_VERSION 0x10
-#define PACKET_FLAG_MULTI_VER    0x80
+#define PACKET_FLAG_MULTI_VER     0x80
 
 /* Admin opcodes (CubeFS proto/packet.go). */
 enum {
@@ -132,8 +132,8 @@ void packet_decoder_close(struct packet_decoder *d);
  * used. Returns 1 with *out filled (the caller owns it) when a packet completed, 0 when more bytes
  * are needed, or a negative error (CFS_EMAGIC, CFS_ETOOBIG, -ENOMEM) after which the stream must
  * be dropped. Call again with the rest of buf to get further packets. */
-int packet_decoder_feed(struct packet_decoder *d, const uint8_t *buf, size_t len,
-                        size_t *consumed, struct packet *out);
+int packet_decoder_feed(struct packet_decoder *d, const uint8_t *buf, size_t len, size_t *consumed,
+                        struct packet *out);
 
 /* "OpCreateDataPartition", "OpOk", ...; "Unknown" when not in the table. */
 const char *packet_opcode_name(uint8_t opcode);

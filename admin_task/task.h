@@ -18,33 +18,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TASK_ADDR_SIZE       64  /* "ip:port" and host names, NUL included */
+#define TASK_ADDR_SIZE       64 /* "ip:port" and host names, NUL included */
 #define TASK_ID_SIZE         160
 #define TASK_REQUEST_ID_SIZE 48
 #define TASK_PATH_SIZE       256
 #define TASK_NAME_SIZE       128 /* volume names, zone names */
 #define TASK_MAX_MEMBERS     16  /* bound on Members/Hosts lists in a request */
 
-enum task_status {
-    TASK_START = 0,
-    TASK_SUCCEEDS = 1,
-    TASK_FAILED = 2,
-    TASK_RUNNING = 3
-};
+enum task_status { TASK_START = 0, TASK_SUCCEEDS = 1, TASK_FAILED = 2, TASK_RUNNING = 3 };
 
 struct admin_task {
-    char id[TASK_ID_SIZE];                  /* ID */
-    uint64_t partition_id;                  /* PartitionID, 0 for node-level tasks */
-    char disk[TASK_PATH_SIZE];              /* Disk */
-    uint8_t opcode;                         /* OpCode */
-    char operator_addr[TASK_ADDR_SIZE];     /* OperatorAddr: the target node */
-    int8_t status;                          /* Status (enum task_status) */
-    int64_t send_time;                      /* SendTime, unix seconds of the last send */
-    int64_t create_time;                    /* CreateTime, unix seconds */
-    uint8_t send_count;                     /* SendCount */
-    json_t *request;                        /* Request, or NULL for null */
-    json_t *response;                       /* Response, or NULL for null */
-    char request_id[TASK_REQUEST_ID_SIZE];  /* RequestID: a uuid per task */
+    char id[TASK_ID_SIZE];                 /* ID */
+    uint64_t partition_id;                 /* PartitionID, 0 for node-level tasks */
+    char disk[TASK_PATH_SIZE];             /* Disk */
+    uint8_t opcode;                        /* OpCode */
+    char operator_addr[TASK_ADDR_SIZE];    /* OperatorAddr: the target node */
+    int8_t status;                         /* Status (enum task_status) */
+    int64_t send_time;                     /* SendTime, unix seconds of the last send */
+    int64_t create_time;                   /* CreateTime, unix seconds */
+    uint8_t send_count;                    /* SendCount */
+    json_t *request;                       /* Request, or NULL for null */
+    json_t *response;                      /* Response, or NULL for null */
+    char request_id[TASK_REQUEST_ID_SIZE]; /* RequestID: a uuid per task */
 };
 
 extern const struct jc_field admin_task_fields[];
@@ -79,8 +74,8 @@ extern const struct jc_field task_peer_fields[];
 /* HeartBeatRequest, the same for data and meta nodes. The encoder writes every field CubeFS v3.5
  * sends, zero-valued where we have nothing to say. */
 struct heartbeat_req {
-    int64_t curr_time;                 /* CurrTime */
-    char master_addr[TASK_ADDR_SIZE];  /* MasterAddr: the leader's HTTP address */
+    int64_t curr_time;                /* CurrTime */
+    char master_addr[TASK_ADDR_SIZE]; /* MasterAddr: the leader's HTTP address */
 };
 
 extern const struct jc_field heartbeat_req_fields[];
@@ -95,6 +90,10 @@ struct task_body_desc {
     const struct jc_field *response;
     size_t response_size;
 };
+
+/* The entry for opcode in a table of n descriptors, or NULL; backs dn_body_desc/mn_body_desc. */
+const struct task_body_desc *admin_task_find_body(const struct task_body_desc *table, size_t n,
+                                                  uint8_t opcode);
 
 /* Build a heartbeat task for a node. */
 int admin_task_init_heartbeat(struct admin_task *t, uint8_t opcode, const char *node_addr,

@@ -12,43 +12,39 @@
 #include <stdint.h>
 
 /* Data partition status as reported by nodes and kept by the master. */
-enum {
-    DP_STATUS_UNAVAILABLE = -1,
-    DP_STATUS_READ_ONLY = 1,
-    DP_STATUS_READ_WRITE = 2
-};
+enum { DP_STATUS_UNAVAILABLE = -1, DP_STATUS_READ_ONLY = 1, DP_STATUS_READ_WRITE = 2 };
 
 /* OpCreateDataPartition (0x60), sync; the OpOk reply's data is the chosen disk path. */
 struct dn_create_dp_req {
-    uint64_t partition_id;                         /* PartitionId */
-    uint64_t partition_size;                       /* PartitionSize, bytes */
-    char volume_id[TASK_NAME_SIZE];                /* VolumeId: the volume name */
-    bool is_random_write;                          /* IsRandomWrite */
+    uint64_t partition_id;          /* PartitionId */
+    uint64_t partition_size;        /* PartitionSize, bytes */
+    char volume_id[TASK_NAME_SIZE]; /* VolumeId: the volume name */
+    bool is_random_write;           /* IsRandomWrite */
     uint32_t nmembers;
-    struct task_peer members[TASK_MAX_MEMBERS];    /* Members */
+    struct task_peer members[TASK_MAX_MEMBERS]; /* Members */
     uint32_t nhosts;
-    char hosts[TASK_MAX_MEMBERS][TASK_ADDR_SIZE];  /* Hosts */
-    int32_t create_type;                           /* CreateType: 0 new, 1 decommission */
-    int32_t partition_type;                        /* PartitionTyp */
-    int32_t replica_num;                           /* ReplicaNum */
-    int64_t leader_size;                           /* LeaderSize */
-    bool is_multi_ver;                             /* IsMultiVer */
-    uint64_t ver_seq;                              /* VerSeq */
+    char hosts[TASK_MAX_MEMBERS][TASK_ADDR_SIZE]; /* Hosts */
+    int32_t create_type;                          /* CreateType: 0 new, 1 decommission */
+    int32_t partition_type;                       /* PartitionTyp */
+    int32_t replica_num;                          /* ReplicaNum */
+    int64_t leader_size;                          /* LeaderSize */
+    bool is_multi_ver;                            /* IsMultiVer */
+    uint64_t ver_seq;                             /* VerSeq */
 };
 extern const struct jc_field dn_create_dp_req_fields[];
 
 /* OpDeleteDataPartition (0x61). */
 struct dn_delete_dp_req {
-    uint64_t partition_id;        /* PartitionId */
-    uint64_t partition_size;      /* PartitionSize */
-    int32_t data_partition_type;  /* DataPartitionType */
+    uint64_t partition_id;                    /* PartitionId */
+    uint64_t partition_size;                  /* PartitionSize */
+    char data_partition_type[TASK_NAME_SIZE]; /* DataPartitionType: a string in Go */
 };
 extern const struct jc_field dn_delete_dp_req_fields[];
 
 struct dn_delete_dp_resp {
-    uint64_t partition_id;           /* PartitionId */
-    uint8_t status;                  /* Status: enum task_status */
-    char result[TASK_PATH_SIZE];     /* Result: error text */
+    uint64_t partition_id;       /* PartitionId */
+    uint8_t status;              /* Status: enum task_status */
+    char result[TASK_PATH_SIZE]; /* Result: error text */
 };
 extern const struct jc_field dn_delete_dp_resp_fields[];
 
@@ -66,22 +62,22 @@ struct dn_file_crc {
 };
 
 struct dn_load_dp_resp {
-    uint64_t partition_id;          /* PartitionId */
-    uint64_t used;                  /* Used, bytes */
-    struct dn_file_crc *files;      /* PartitionSnapshot */
+    uint64_t partition_id;     /* PartitionId */
+    uint64_t used;             /* Used, bytes */
+    struct dn_file_crc *files; /* PartitionSnapshot */
     uint32_t nfiles;
-    uint8_t status;                 /* Status: enum task_status */
-    int32_t partition_status;       /* PartitionStatus */
-    char result[TASK_PATH_SIZE];    /* Result */
-    char vol_name[TASK_NAME_SIZE];  /* VolName */
+    uint8_t status;                /* Status: enum task_status */
+    int32_t partition_status;      /* PartitionStatus */
+    char result[TASK_PATH_SIZE];   /* Result */
+    char vol_name[TASK_NAME_SIZE]; /* VolName */
 };
 extern const struct jc_field dn_load_dp_resp_fields[];
 
 /* OpAddDataPartitionRaftMember (0x67) and OpRemoveDataPartitionRaftMember (0x68), sync. */
 struct dn_raft_member_req {
-    uint64_t partition_id;  /* PartitionId */
-    struct task_peer peer;  /* AddPeer or RemovePeer */
-    bool repairing_status;  /* RepairingStatus (add only) */
+    uint64_t partition_id; /* PartitionId */
+    struct task_peer peer; /* AddPeer or RemovePeer */
+    bool repairing_status; /* RepairingStatus (v3.5 sends it on add and remove) */
 };
 extern const struct jc_field dn_add_raft_member_req_fields[];
 extern const struct jc_field dn_remove_raft_member_req_fields[];
@@ -96,16 +92,16 @@ extern const struct jc_field dn_decommission_dp_req_fields[];
 
 /* OpDataNodeHeartbeat (0x63) response, one report per partition. */
 struct dn_partition_report {
-    char vol_name[TASK_NAME_SIZE];   /* VolName */
-    uint64_t partition_id;           /* PartitionID */
-    int32_t partition_status;        /* PartitionStatus: DP_STATUS_* */
-    uint64_t total;                  /* Total, bytes */
-    uint64_t used;                   /* Used, bytes */
-    char disk_path[TASK_PATH_SIZE];  /* DiskPath */
-    bool is_leader;                  /* IsLeader */
-    uint64_t extent_count;           /* ExtentCount */
-    bool need_compare;               /* NeedCompare */
-    bool is_repairing;               /* IsRepairing */
+    char vol_name[TASK_NAME_SIZE];  /* VolName */
+    uint64_t partition_id;          /* PartitionID */
+    int32_t partition_status;       /* PartitionStatus: DP_STATUS_* */
+    uint64_t total;                 /* Total, bytes */
+    uint64_t used;                  /* Used, bytes */
+    char disk_path[TASK_PATH_SIZE]; /* DiskPath */
+    bool is_leader;                 /* IsLeader */
+    uint64_t extent_count;          /* ExtentCount */
+    bool need_compare;              /* NeedCompare */
+    bool is_repairing;              /* IsRepairing */
 };
 
 struct dn_disk_stat {
@@ -128,13 +124,13 @@ struct dn_heartbeat_resp {
     char zone_name[TASK_NAME_SIZE];      /* ZoneName */
     struct dn_partition_report *reports; /* PartitionReports */
     uint32_t nreports;
-    uint8_t status;                      /* Status: enum task_status */
-    char result[TASK_PATH_SIZE];         /* Result */
-    char (*all_disks)[TASK_PATH_SIZE];   /* AllDisks */
+    uint8_t status;                    /* Status: enum task_status */
+    char result[TASK_PATH_SIZE];       /* Result */
+    char (*all_disks)[TASK_PATH_SIZE]; /* AllDisks */
     uint32_t nall_disks;
-    char (*bad_disks)[TASK_PATH_SIZE];   /* BadDisks */
+    char (*bad_disks)[TASK_PATH_SIZE]; /* BadDisks */
     uint32_t nbad_disks;
-    struct dn_disk_stat *disk_stats;     /* DiskStats */
+    struct dn_disk_stat *disk_stats; /* DiskStats */
     uint32_t ndisk_stats;
 };
 extern const struct jc_field dn_heartbeat_resp_fields[];
