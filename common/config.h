@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #define CONFIG_F(T, m, key, type, flags) JC_F(T, m, key, type, (flags) | JC_TEXT_OK)
-#define CONFIG_LIST(T, m, cnt, key, elem, flags)                                                   \
+#define CONFIG_LIST(T, m, cnt, key, elem, flags) \
     JC_ARR(T, m, cnt, key, elem, NULL, (flags) | JC_TEXT_OK | JC_SPLIT)
 
 /* Decode the file at path into out, which holds the defaults on entry. */

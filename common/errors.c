@@ -9,7 +9,8 @@ struct api_entry {
     const char *message;
 };
 
-/* Indexed by code; messages are CubeFS's own (proto/errors.go), so clients that compare text work. */
+/* Indexed by code; messages are CubeFS's own (proto/errors.go), so clients that compare text work.
+ */
 static const struct api_entry api_table[API_CODE_COUNT] = {
     [API_SUCCESS] = {"Success", "success"},
     [API_INTERNAL_ERROR] = {"InternalError", "internal error"},

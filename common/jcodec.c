@@ -37,9 +37,8 @@ static size_t path_render(const struct jc_path *p, char *buf, size_t size)
     return k < 0 ? n : n + (size_t)k;
 }
 
-__attribute__((format(printf, 4, 5))) static int fail(char *errmsg, int rv,
-                                                       const struct jc_path *path, const char *fmt,
-                                                       ...)
+__attribute__((format(printf, 4, 5))) static int
+fail(char *errmsg, int rv, const struct jc_path *path, const char *fmt, ...)
 {
     char where[128] = "";
     char what[160];
@@ -82,13 +81,17 @@ static bool parse_i64(const char *s, int64_t *out)
 static int decode_unsigned(const json_t *v, const struct jc_field *f, enum jc_type t, void *dst,
                            const struct jc_path *path, char *errmsg)
 {
-    uint64_t max = t == JC_U8 ? UINT8_MAX : t == JC_U16 ? UINT16_MAX : t == JC_U32 ? UINT32_MAX : UINT64_MAX;
+    uint64_t max = t == JC_U8    ? UINT8_MAX
+                   : t == JC_U16 ? UINT16_MAX
+                   : t == JC_U32 ? UINT32_MAX
+                                 : UINT64_MAX;
     uint64_t u;
 
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
         if (i < 0) {
-            return fail(errmsg, CFS_ETYPE, path, "expected unsigned integer, got %lld", (long long)i);
+            return fail(errmsg, CFS_ETYPE, path, "expected unsigned integer, got %lld",
+                        (long long)i);
         }
         u = (uint64_t)i;
     } else if ((f->flags & JC_TEXT_OK) && json_is_string(v)) {
@@ -246,7 +249,8 @@ static int decode_array(const json_t *v, const struct jc_field *f, char *dst, ch
             json_decref(split);
             return -ENOMEM;
         }
-        for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        for (char *tok = strtok_r(copy, ",", &save); tok != NULL;
+             tok = strtok_r(NULL, ",", &save)) {
             while (*tok == ' ') {
                 tok++;
             }

@@ -66,24 +66,40 @@ struct jc_field {
 #define JC_MSIZE(T, m) sizeof(((T *)0)->m)
 
 /* A scalar, string or JSON member. */
-#define JC_F(T, m, key, type, flags) {(key), (type), offsetof(T, m), JC_MSIZE(T, m), (flags), 0, NULL, 0, 0}
+#define JC_F(T, m, key, type, flags)                                          \
+    {                                                                         \
+        (key), (type), offsetof(T, m), JC_MSIZE(T, m), (flags), 0, NULL, 0, 0 \
+    }
 
 /* A nested struct member. */
-#define JC_OBJ(T, m, key, sub, flags) {(key), JC_OBJECT, offsetof(T, m), JC_MSIZE(T, m), (flags), 0, (sub), 0, 0}
+#define JC_OBJ(T, m, key, sub, flags)                                             \
+    {                                                                             \
+        (key), JC_OBJECT, offsetof(T, m), JC_MSIZE(T, m), (flags), 0, (sub), 0, 0 \
+    }
 
 /* An inline array member m[N] with a uint32_t count member cnt. */
-#define JC_ARR(T, m, cnt, key, elem, sub, flags)                                                   \
-    {(key),           JC_ARRAY, offsetof(T, m), JC_MSIZE(T, m[0]), (flags), (elem), (sub),          \
-     offsetof(T, cnt), (uint32_t)(JC_MSIZE(T, m) / JC_MSIZE(T, m[0]))}
+#define JC_ARR(T, m, cnt, key, elem, sub, flags)                                    \
+    {                                                                               \
+        (key), JC_ARRAY, offsetof(T, m), JC_MSIZE(T, m[0]), (flags), (elem), (sub), \
+            offsetof(T, cnt), (uint32_t)(JC_MSIZE(T, m) / JC_MSIZE(T, m[0]))        \
+    }
 
 /* A heap array member (pointer to element) with a uint32_t count member cnt. */
-#define JC_HARR(T, m, cnt, key, elem, sub, flags)                                                  \
-    {(key), JC_ARRAY_HEAP, offsetof(T, m), sizeof(*((T *)0)->m), (flags), (elem), (sub),           \
-     offsetof(T, cnt), 0}
+#define JC_HARR(T, m, cnt, key, elem, sub, flags)                                           \
+    {                                                                                       \
+        (key), JC_ARRAY_HEAP, offsetof(T, m), sizeof(*((T *)0)->m), (flags), (elem), (sub), \
+            offsetof(T, cnt), 0                                                             \
+    }
 
-#define JC_CONST(key, type) {(key), (type), 0, 0, 0, 0, NULL, 0, 0}
+#define JC_CONST(key, type)                   \
+    {                                         \
+        (key), (type), 0, 0, 0, 0, NULL, 0, 0 \
+    }
 
-#define JC_END {NULL, JC_END_TYPE, 0, 0, 0, 0, NULL, 0, 0}
+#define JC_END                                    \
+    {                                             \
+        NULL, JC_END_TYPE, 0, 0, 0, 0, NULL, 0, 0 \
+    }
 
 /* Decode a JSON object into out (which the caller has initialised with defaults). */
 int jc_decode(const json_t *obj, const struct jc_field *fields, void *out, char *errmsg);

@@ -35,11 +35,11 @@ void log_level_from_env(enum log_level fallback);
 void log_write(enum log_level level, const char *tag, const char *file, int line, const char *fmt,
                ...) __attribute__((format(printf, 5, 6)));
 
-#define LOG_AT(level, ...)                                                                         \
-    do {                                                                                           \
-        if ((int)(level) >= log_current_level) {                                                   \
-            log_write((level), LOG_TAG, __FILE__, __LINE__, __VA_ARGS__);                          \
-        }                                                                                          \
+#define LOG_AT(level, ...)                                                \
+    do {                                                                  \
+        if ((int)(level) >= log_current_level) {                          \
+            log_write((level), LOG_TAG, __FILE__, __LINE__, __VA_ARGS__); \
+        }                                                                 \
     } while (0)
 
 #define log_debug(...) LOG_AT(LOG_LEVEL_DEBUG, __VA_ARGS__)
