@@ -57,30 +57,27 @@ struct store_cluster {
     uint64_t max_mp_cnt_limit;                 /* MaxMpCntLimit */
 };
 
-enum {
-    VOL_STATUS_NORMAL = 0,
-    VOL_STATUS_MARK_DELETE = 1
-};
+enum { VOL_STATUS_NORMAL = 0, VOL_STATUS_MARK_DELETE = 1 };
 
 struct store_vol {
-    uint64_t id;                           /* ID */
-    char name[STORE_NAME_SIZE];            /* Name */
-    char owner[STORE_NAME_SIZE];           /* Owner */
-    char zone_name[STORE_NAME_SIZE];       /* ZoneName */
-    char description[STORE_TEXT_SIZE];    /* Description */
-    uint8_t dp_replica_num;                /* DpReplicaNum */
-    uint8_t mp_replica_num;                /* ReplicaNum */
-    uint8_t status;                        /* Status: VOL_STATUS_* */
-    uint64_t capacity;                     /* Capacity, GB */
-    uint64_t dp_size;                      /* DataPartitionSize, bytes */
-    uint32_t mp_count;                     /* MpCount requested at creation */
-    uint32_t dp_count;                     /* DpCount: minimum writable data partitions */
-    bool follower_read;                    /* FollowerRead */
-    bool authenticate;                     /* Authenticate */
-    bool cross_zone;                       /* CrossZone */
-    int64_t create_time;                   /* CreateTime */
-    char oss_access_key[STORE_KEY_SIZE];   /* OSSAccessKey */
-    char oss_secret_key[STORE_KEY_SIZE];   /* OSSSecretKey */
+    uint64_t id;                         /* ID */
+    char name[STORE_NAME_SIZE];          /* Name */
+    char owner[STORE_NAME_SIZE];         /* Owner */
+    char zone_name[STORE_NAME_SIZE];     /* ZoneName */
+    char description[STORE_TEXT_SIZE];   /* Description */
+    uint8_t dp_replica_num;              /* DpReplicaNum */
+    uint8_t mp_replica_num;              /* ReplicaNum */
+    uint8_t status;                      /* Status: VOL_STATUS_* */
+    uint64_t capacity;                   /* Capacity, GB */
+    uint64_t dp_size;                    /* DataPartitionSize, bytes */
+    uint32_t mp_count;                   /* MpCount requested at creation */
+    uint32_t dp_count;                   /* DpCount: minimum writable data partitions */
+    bool follower_read;                  /* FollowerRead */
+    bool authenticate;                   /* Authenticate */
+    bool cross_zone;                     /* CrossZone */
+    int64_t create_time;                 /* CreateTime */
+    char oss_access_key[STORE_KEY_SIZE]; /* OSSAccessKey */
+    char oss_secret_key[STORE_KEY_SIZE]; /* OSSSecretKey */
 };
 
 struct store_dp_replica {
@@ -89,38 +86,38 @@ struct store_dp_replica {
 };
 
 struct store_dp {
-    uint64_t id;                                     /* PartitionID */
-    uint64_t vol_id;                                 /* VolID */
-    char vol_name[STORE_NAME_SIZE];                  /* VolName */
-    uint8_t replica_num;                             /* ReplicaNum */
-    int8_t status;                                   /* Status */
-    bool is_recover;                                 /* IsRecover */
-    uint64_t offline_peer_id;                        /* OfflinePeerID */
-    uint64_t size;                                   /* PartitionSize, bytes */
-    int64_t create_time;                             /* CreateTime */
+    uint64_t id;                    /* PartitionID */
+    uint64_t vol_id;                /* VolID */
+    char vol_name[STORE_NAME_SIZE]; /* VolName */
+    uint8_t replica_num;            /* ReplicaNum */
+    int8_t status;                  /* Status */
+    bool is_recover;                /* IsRecover */
+    uint64_t offline_peer_id;       /* OfflinePeerID */
+    uint64_t size;                  /* PartitionSize, bytes */
+    int64_t create_time;            /* CreateTime */
     uint32_t nhosts;
-    char hosts[STORE_MAX_HOSTS][STORE_ADDR_SIZE];    /* Hosts */
+    char hosts[STORE_MAX_HOSTS][STORE_ADDR_SIZE]; /* Hosts */
     uint32_t npeers;
-    struct store_peer peers[STORE_MAX_HOSTS];        /* Peers */
+    struct store_peer peers[STORE_MAX_HOSTS]; /* Peers */
     uint32_t nreplicas;
     struct store_dp_replica replicas[STORE_MAX_HOSTS]; /* Replicas */
 };
 
 struct store_mp {
-    uint64_t id;                                  /* PartitionID */
-    uint64_t vol_id;                              /* VolID */
-    char vol_name[STORE_NAME_SIZE];               /* VolName */
-    uint64_t start;                               /* Start */
-    uint64_t end;                                 /* End */
-    uint8_t replica_num;                          /* ReplicaNum */
-    int8_t status;                                /* Status */
-    bool is_recover;                              /* IsRecover */
-    uint64_t offline_peer_id;                     /* OfflinePeerID */
-    int64_t create_time;                          /* CreateTime */
+    uint64_t id;                    /* PartitionID */
+    uint64_t vol_id;                /* VolID */
+    char vol_name[STORE_NAME_SIZE]; /* VolName */
+    uint64_t start;                 /* Start */
+    uint64_t end;                   /* End */
+    uint8_t replica_num;            /* ReplicaNum */
+    int8_t status;                  /* Status */
+    bool is_recover;                /* IsRecover */
+    uint64_t offline_peer_id;       /* OfflinePeerID */
+    int64_t create_time;            /* CreateTime */
     uint32_t nhosts;
     char hosts[STORE_MAX_HOSTS][STORE_ADDR_SIZE]; /* Hosts */
     uint32_t npeers;
-    struct store_peer peers[STORE_MAX_HOSTS];     /* Peers */
+    struct store_peer peers[STORE_MAX_HOSTS]; /* Peers */
 };
 
 /* A data node or a meta node; the two kinds are kept apart by record type. */
@@ -143,19 +140,15 @@ struct store_nodeset {
     char zone_name[STORE_NAME_SIZE]; /* ZoneName */
 };
 
-enum {
-    USER_TYPE_ROOT = 1,
-    USER_TYPE_ADMIN = 2,
-    USER_TYPE_NORMAL = 3
-};
+enum { USER_TYPE_ROOT = 1, USER_TYPE_ADMIN = 2, USER_TYPE_NORMAL = 3 };
 
 struct store_user {
-    char user_id[STORE_NAME_SIZE];      /* user_id */
-    char access_key[STORE_KEY_SIZE];    /* access_key */
-    char secret_key[STORE_KEY_SIZE];    /* secret_key */
-    uint8_t user_type;                  /* user_type: USER_TYPE_* */
-    int64_t create_time;                /* create_time */
-    char description[STORE_TEXT_SIZE];  /* description */
+    char user_id[STORE_NAME_SIZE];     /* user_id */
+    char access_key[STORE_KEY_SIZE];   /* access_key */
+    char secret_key[STORE_KEY_SIZE];   /* secret_key */
+    uint8_t user_type;                 /* user_type: USER_TYPE_* */
+    int64_t create_time;               /* create_time */
+    char description[STORE_TEXT_SIZE]; /* description */
 };
 
 enum store_job_kind {

@@ -32,6 +32,7 @@ struct store_options {
     uint64_t map_size;     /* initial LMDB map size, bytes (default 64 MiB) */
     uint64_t max_map_size; /* growth limit (default 64 GiB) */
     bool sync;             /* fsync every commit; default false = MDB_NOMETASYNC */
+    unsigned grow_wait_ms; /* how long map growth waits for open transactions to end (5000) */
 };
 
 void store_options_default(struct store_options *o);
@@ -48,11 +49,13 @@ uint64_t store_applied_index(struct store *s);
 /* Current LMDB map size in bytes. */
 uint64_t store_map_size(struct store *s);
 
-/* Read transactions: a consistent view until store_txn_end(). */
+/* Read transactions: a consistent view until store_txn_end() (which aborts a write transaction).
+ * Map growth waits for every transaction to end, so keep read transactions short. */
 int store_read_begin(struct store *s, struct store_txn **out);
 void store_txn_end(struct store_txn *t);
 
-/* Lookups inside a read or write transaction: 0, CFS_ENOTFOUND, or an error. */
+/* Lookups inside a read or write transaction: 0, CFS_ENOTFOUND, or an error; out is untouched
+ * unless 0 is returned. A counter that was never raised reads 0. */
 int store_get_cluster(struct store_txn *t, struct store_cluster *out);
 int store_get_counter(struct store_txn *t, enum store_counter c, uint64_t *out);
 int store_get_vol(struct store_txn *t, uint64_t id, struct store_vol *out);
@@ -120,12 +123,17 @@ int store_batch_encode(const struct store_batch *b, void **out, size_t *len);
 int store_batch_decode(const void *buf, size_t len, struct store_batch **out, char *errmsg);
 
 /* Apply b at Raft index `index` in its own write transaction. *skipped (may be NULL) is set when
- * index <= applied index and nothing was written. */
+ * index <= applied index and nothing was written. A batch that fails validation (zero id, empty
+ * name, bad JSON: -EINVAL, CFS_ETYPE, ...) or names a name another record holds (CFS_EEXIST)
+ * writes nothing, not even the applied index; deleting a missing record is not an error. */
 int store_apply(struct store *s, const struct store_batch *b, uint64_t index, bool *skipped,
                 char *errmsg);
 
 /* Several batches in one write transaction. store_write_apply takes ownership of b in every case.
- * Lookups with the write transaction see the batches applied so far. */
+ * Lookups with the write transaction see the batches applied so far. A batch that fails leaves
+ * the earlier ones in place and the transaction usable, except after an error reported as lost
+ * (e.g. disk I/O), when only store_write_abort is left. After CFS_EMAPFULL the commit needs a few
+ * pages too and usually fails the same way, writing nothing of the transaction. */
 int store_write_begin(struct store *s, struct store_txn **out, char *errmsg);
 int store_write_apply(struct store_txn *w, struct store_batch *b, uint64_t index, bool *skipped,
                       char *errmsg);
