@@ -1,10 +1,12 @@
 #include "common/clock.h"
 #include "common/crc32.h"
 #include "common/errors.h"
+#include "common/hmap.h"
 #include "common/log.h"
 #include "tests/support/test_support.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +106,65 @@ static void test_clock_moves_forward(void)
     CU_ASSERT_TRUE(clock_wall_s() > 1700000000);
 }
 
+static void test_hmap_u64_churn(void)
+{
+    struct hmap *m = hmap_new(false);
+    void *old = &old;
+    size_t pos = 0, seen = 0;
+    uint64_t key;
+    void *value;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    for (uintptr_t i = 1; i <= 20000; i++) {
+        CU_ASSERT_EQUAL(hmap_put_u64(m, i * 7919, (void *)i, NULL), 0);
+    }
+    CU_ASSERT_EQUAL(hmap_count(m), 20000);
+    /* Delete every other key, then re-add half of them with new values: tombstones get reused. */
+    for (uintptr_t i = 2; i <= 20000; i += 2) {
+        CU_ASSERT_EQUAL((uintptr_t)hmap_del_u64(m, i * 7919), i);
+    }
+    CU_ASSERT_PTR_NULL(hmap_del_u64(m, 2 * 7919));
+    for (uintptr_t i = 2; i <= 10000; i += 2) {
+        CU_ASSERT_EQUAL(hmap_put_u64(m, i * 7919, (void *)(i + 1), &old), 0);
+        CU_ASSERT_PTR_NULL(old);
+    }
+    CU_ASSERT_EQUAL(hmap_put_u64(m, 7919, (void *)5, &old), 0);
+    CU_ASSERT_EQUAL((uintptr_t)old, 1);
+    CU_ASSERT_EQUAL(hmap_count(m), 15000);
+    CU_ASSERT_EQUAL((uintptr_t)hmap_get_u64(m, 4 * 7919), 5);
+    CU_ASSERT_PTR_NULL(hmap_get_u64(m, 12000 * 7919));
+    while (hmap_next(m, &pos, &key, NULL, &value)) {
+        CU_ASSERT_EQUAL(key % 7919, 0);
+        seen++;
+    }
+    CU_ASSERT_EQUAL(seen, 15000);
+    hmap_free(m);
+}
+
+static void test_hmap_strings_are_copied(void)
+{
+    struct hmap *m = hmap_new(true);
+    char key[32];
+    const char *k;
+    size_t pos = 0;
+
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "127.0.0.%d:17310", i);
+        CU_ASSERT_EQUAL(hmap_put_str(m, key, (void *)(uintptr_t)(i + 1), NULL), 0);
+    }
+    strcpy(key, "overwritten");
+    CU_ASSERT_EQUAL((uintptr_t)hmap_get_str(m, "127.0.0.42:17310"), 43);
+    CU_ASSERT_PTR_NULL(hmap_get_str(m, "127.0.0.42:17311"));
+    CU_ASSERT_EQUAL((uintptr_t)hmap_del_str(m, "127.0.0.0:17310"), 1);
+    CU_ASSERT_EQUAL(hmap_count(m), 99);
+    CU_ASSERT_TRUE(hmap_next(m, &pos, NULL, &k, NULL));
+    CU_ASSERT_EQUAL(strncmp(k, "127.0.0.", 8), 0);
+    hmap_free(m);
+}
+
 static const struct test_case cases[] = {
+    {"hmap_u64_churn", test_hmap_u64_churn},
+    {"hmap_strings_are_copied", test_hmap_strings_are_copied},
     {"api_codes_follow_v35_numbering", test_api_codes_follow_v35_numbering},
     {"internal_codes_have_text", test_internal_codes_have_text},
     {"errmsg_prefix", test_errmsg_prefix},
