@@ -1,0 +1,415 @@
+#define LOG_TAG "master"
+
+#include "master/core/master.h"
+
+#include "admin_task/task_manager.h"
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "master/api/api.h"
+#include "master/core/locks.h"
+#include "master/core/workers.h"
+#include "master/http/http_server.h"
+#include "master/raft/raft_node.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Happy path of a leadership change: Raft elects us -> a barrier makes sure every committed
+ * entry is applied -> caches are reloaded from LMDB, ID ranges reset -> ready: mutating routes,
+ * ID allocation, the task sender and the schedulers start. Losing leadership stops them at once
+ * (ready is cleared before anything else), so a deposed master never acts on stale state.
+ * Shutdown: stop accepting HTTP, let workers finish their operations (they may still need Raft),
+ * stop Raft (commits pending writes), close the store. */
+
+void master_leader_http_addr(const struct master *m, char *buf, size_t size)
+{
+    const struct master_peer *p = master_config_peer(&m->cfg, m->leader_id);
+
+    snprintf(buf, size, "%s", p != NULL ? p->http_addr : "");
+}
+
+/* --- proposals from workers ----------------------------------------------------------------- */
+
+struct propose_ctx {
+    struct master *m;
+    struct fsm_cmd *cmd;
+    struct fsm_result *res;
+    struct loop_call *call;
+};
+
+static void propose_done_cb(void *arg, int rv, const struct fsm_result *res)
+{
+    struct propose_ctx *ctx = arg;
+
+    if (rv == 0) {
+        *ctx->res = *res;
+    }
+    loop_call_done(ctx->call, rv);
+}
+
+static void propose_on_loop(struct loop_call *c, void *arg)
+{
+    struct propose_ctx *ctx = arg;
+    int rv;
+
+    ctx->call = c;
+    if (!ctx->m->ready) {
+        loop_call_done(c, CFS_ENOTLEADER);
+        return;
+    }
+    rv = raft_node_propose(ctx->m->raft, ctx->cmd, ctx->m->cfg.raft_commit_timeout_ms,
+                           propose_done_cb, ctx);
+    if (rv != 0) {
+        loop_call_done(c, rv);
+    }
+}
+
+int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res, char *errmsg)
+{
+    struct propose_ctx ctx = {.m = m, .cmd = cmd, .res = res};
+    int rv = workers_call(m->workers, propose_on_loop, &ctx);
+
+    switch (rv) {
+    case 0:
+        break;
+    case CFS_ENOTLEADER:
+        errors_set(errmsg, "this master is no longer the leader; retry on the new leader");
+        break;
+    case CFS_ETIMEDOUT:
+        errors_set(errmsg,
+                   "raft commit did not finish within %u ms; the change may still be "
+                   "applied",
+                   m->cfg.raft_commit_timeout_ms);
+        break;
+    case CFS_ECANCELED:
+        errors_set(errmsg, "the master is shutting down");
+        break;
+    default:
+        errors_set(errmsg, "raft proposal failed: %s", errors_strerror(rv));
+        break;
+    }
+    return rv;
+}
+
+int master_alloc_ids(struct master *m, enum store_counter c, uint32_t n, uint64_t *first,
+                     char *errmsg)
+{
+    struct id_range *r = &m->ids[c];
+    struct store_txn *t = NULL;
+    struct fsm_cmd cmd = {0};
+    struct fsm_result res;
+    uint64_t ceiling = 0;
+    int rv = 0;
+
+    pthread_mutex_lock(&m->ids_lock);
+    if (r->next + n - 1 <= r->last && r->next <= r->last) {
+        goto take;
+    }
+    /* Reserve the next range above everything ever reserved, whoever reserved it. The lock is
+     * held across the proposal so two workers never reserve overlapping ranges. */
+    rv = store_read_begin(m->store, &t);
+    if (rv == 0) {
+        rv = store_get_counter(t, c, &ceiling);
+        store_txn_end(t);
+    }
+    if (rv != 0) {
+        errors_set(errmsg, "reading ID counter: %s", errors_strerror(rv));
+        goto out;
+    }
+    cmd.batch = store_batch_new();
+    if (cmd.batch == NULL) {
+        rv = -ENOMEM;
+        goto out;
+    }
+    rv = store_batch_raise_counter(cmd.batch, c,
+                                   ceiling + (n > MASTER_ID_RANGE ? n : MASTER_ID_RANGE));
+    if (rv == 0) {
+        rv = master_propose(m, &cmd, &res, errmsg);
+    }
+    if (rv != 0) {
+        errors_prefix(errmsg, "reserving IDs");
+        goto out;
+    }
+    r->next = ceiling + 1;
+    r->last = ceiling + (n > MASTER_ID_RANGE ? n : MASTER_ID_RANGE);
+take:
+    *first = r->next;
+    r->next += n;
+out:
+    pthread_mutex_unlock(&m->ids_lock);
+    fsm_cmd_clear(&cmd);
+    return rv;
+}
+
+/* --- leadership ----------------------------------------------------------------------------- */
+
+static void become_ready(struct master *m)
+{
+    char errmsg[ERRMSG_SIZE] = "";
+
+    pthread_mutex_lock(&m->ids_lock);
+    memset(m->ids, 0, sizeof(m->ids));
+    pthread_mutex_unlock(&m->ids_lock);
+    m->term_ready = raft_node_term(m->raft);
+    if (api_leader_start(m, errmsg) != 0) {
+        log_error("cannot take up leadership: %s", errmsg);
+        return;
+    }
+    if (task_manager_start(m->tasks, errmsg) != 0) {
+        log_error("task sender: %s", errmsg);
+    }
+    m->ready = true;
+    log_info("leader ready at applied index %" PRIu64 " (term %" PRIu64 ")",
+             raft_node_applied(m->raft), m->term_ready);
+}
+
+static void barrier_cb(void *arg, int rv)
+{
+    struct master *m = arg;
+
+    if (rv != 0 || !m->leader || m->stopping) {
+        log_info("leadership barrier ended without leadership (%s)", errors_strerror(rv));
+        return;
+    }
+    become_ready(m);
+}
+
+static void step_down(struct master *m)
+{
+    bool was_ready = m->ready;
+
+    m->ready = false;
+    if (was_ready) {
+        task_manager_stop(m->tasks);
+        api_leader_stop(m);
+    }
+}
+
+static void on_leader_cb(void *arg, bool leader, uint64_t leader_id)
+{
+    struct master *m = arg;
+    int rv;
+
+    m->leader_id = leader_id;
+    if (leader == m->leader) {
+        return;
+    }
+    m->leader = leader;
+    if (!leader) {
+        step_down(m);
+        return;
+    }
+    /* Serve nothing until everything committed by earlier leaders is applied here. */
+    rv = raft_node_barrier(m->raft, barrier_cb, m);
+    if (rv != 0) {
+        log_error("leadership barrier: %s", errors_strerror(rv));
+    }
+}
+
+/* --- start / stop ---------------------------------------------------------------------------- */
+
+static void raft_stopped_cb(void *arg)
+{
+    struct master *m = arg;
+
+    uv_stop(m->loop);
+}
+
+static void workers_stopped_cb(void *arg)
+{
+    struct master *m = arg;
+
+    m->workers = NULL;
+    raft_node_stop(m->raft, raft_stopped_cb, m);
+}
+
+static void shutdown_master(struct master *m)
+{
+    if (m->stopping) {
+        return;
+    }
+    m->stopping = true;
+    log_info("shutting down");
+    step_down(m);
+    m->leader = false;
+    if (m->http != NULL) {
+        http_server_stop(m->http, NULL, NULL);
+    }
+    uv_close((uv_handle_t *)&m->sigterm, NULL);
+    uv_close((uv_handle_t *)&m->sigint, NULL);
+    workers_stop(m->workers, workers_stopped_cb, m);
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+    log_info("signal %d", signum);
+    shutdown_master(h->data);
+}
+
+static int make_dirs(const char *path, char *errmsg)
+{
+    char buf[MASTER_PATH_SIZE];
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+                break;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+        errors_set(errmsg, "cannot create %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
+/* A store that already belongs to another cluster must never be joined to this one. */
+static int check_cluster_name(struct master *m, char *errmsg)
+{
+    struct store_cluster c;
+    struct store_txn *t;
+    int rv = store_read_begin(m->store, &t);
+
+    if (rv != 0) {
+        errors_set(errmsg, "reading the store: %s", errors_strerror(rv));
+        return rv;
+    }
+    rv = store_get_cluster(t, &c);
+    store_txn_end(t);
+    if (rv == CFS_ENOTFOUND) {
+        return 0;
+    }
+    if (rv == 0 && strcmp(c.name, m->cfg.cluster_name) != 0) {
+        errors_set(errmsg,
+                   "storeDir %s holds cluster \"%s\" but clusterName is \"%s\"; refusing "
+                   "to start",
+                   m->cfg.store_dir, c.name, m->cfg.cluster_name);
+        return -EINVAL;
+    }
+    return rv;
+}
+
+static int open_parts(struct master *m, char *errmsg)
+{
+    struct raft_node_options ro;
+    struct store_options so;
+    struct task_policy tp;
+    char path[MASTER_PATH_SIZE + 32];
+    int rv;
+
+    rv = make_dirs(m->cfg.store_dir, errmsg);
+    if (rv == 0) {
+        rv = make_dirs(m->cfg.wal_dir, errmsg);
+    }
+    if (rv != 0) {
+        return rv;
+    }
+    store_options_default(&so);
+    snprintf(path, sizeof(path), "%s/cluster.mdb", m->cfg.store_dir);
+    rv = store_open(path, &so, &m->store, errmsg);
+    if (rv == 0) {
+        rv = check_cluster_name(m, errmsg);
+    }
+    if (rv == 0) {
+        rv = fsm_new(m->store, &m->fsm);
+    }
+    if (rv != 0) {
+        return rv;
+    }
+    task_policy_default(&tp);
+    tp.tick_ms = m->cfg.task_tick_ms;
+    tp.resend_ms = m->cfg.task_resend_ms;
+    tp.timeout_ms = m->cfg.task_timeout_ms;
+    tp.sync_timeout_ms = m->cfg.sync_task_timeout_ms;
+    tp.pool.dial_timeout_ms = m->cfg.dial_timeout_ms;
+    rv = task_manager_new(&tp, &m->tasks, errmsg);
+    if (rv == 0) {
+        rv = locks_new(&m->locks);
+    }
+    if (rv == 0) {
+        rv = workers_start(m->loop, m->cfg.worker_threads, &m->workers);
+    }
+    if (rv == 0) {
+        rv = api_init(m, errmsg);
+    }
+    if (rv != 0) {
+        return rv;
+    }
+    raft_node_options_default(&ro);
+    ro.id = m->cfg.id;
+    snprintf(ro.addr, sizeof(ro.addr), "%s", master_config_peer(&m->cfg, m->cfg.id)->raft_addr);
+    ro.dir = m->cfg.wal_dir;
+    ro.fsm = m->fsm;
+    /* Only a master with no state at all forms the group; one with state never re-forms it. */
+    ro.bootstrap = store_applied_index(m->store) == 0;
+    for (uint32_t i = 0; i < m->cfg.npeers && i < RAFT_NODE_MAX_MEMBERS; i++) {
+        ro.members[i].id = m->cfg.peers[i].id;
+        snprintf(ro.members[i].addr, sizeof(ro.members[i].addr), "%s", m->cfg.peers[i].raft_addr);
+        ro.members[i].role = RAFT_NODE_VOTER;
+        ro.nmembers++;
+    }
+    ro.heartbeat_ms = m->cfg.tick_interval;
+    ro.election_timeout_ms = m->cfg.tick_interval * m->cfg.election_tick;
+    ro.snapshot_threshold = m->cfg.snapshot_threshold;
+    ro.snapshot_trailing = m->cfg.retain_logs;
+    ro.on_leader = on_leader_cb;
+    ro.arg = m;
+    rv = raft_node_start(m->loop, &ro, &m->raft, errmsg);
+    if (rv != 0) {
+        return rv;
+    }
+    return api_http_start(m, errmsg);
+}
+
+int master_run(const struct master_config *cfg)
+{
+    char errmsg[ERRMSG_SIZE] = "";
+    struct master *m = calloc(1, sizeof(*m));
+    uv_loop_t loop;
+    int rv;
+
+    if (m == NULL) {
+        fprintf(stderr, "cfs-master: out of memory\n");
+        return 1;
+    }
+    m->cfg = *cfg;
+    uv_loop_init(&loop);
+    m->loop = &loop;
+    pthread_mutex_init(&m->ids_lock, NULL);
+    /* libuv writes to sockets whose peer may have gone; that must be an error, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    rv = open_parts(m, errmsg);
+    if (rv != 0) {
+        log_error("%s", errmsg);
+        fprintf(stderr, "cfs-master: %s\n", errmsg);
+        /* Parts that started register handles on the loop; the process ends here anyway. */
+        return 1;
+    }
+    uv_signal_init(&loop, &m->sigterm);
+    uv_signal_init(&loop, &m->sigint);
+    m->sigterm.data = m;
+    m->sigint.data = m;
+    uv_signal_start(&m->sigterm, signal_cb, SIGTERM);
+    uv_signal_start(&m->sigint, signal_cb, SIGINT);
+    log_info("cfs-master %" PRIu64 " of cluster %s: http %s:%u, raft %s, data %s", m->cfg.id,
+             m->cfg.cluster_name, m->cfg.ip, m->cfg.listen,
+             master_config_peer(&m->cfg, m->cfg.id)->raft_addr, m->cfg.data_dir);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    task_manager_free(m->tasks);
+    locks_free(m->locks);
+    api_free(m);
+    fsm_free(m->fsm);
+    store_close(m->store);
+    log_info("stopped");
+    return m->exit_code;
+}

@@ -1,0 +1,80 @@
+/* The cfs-master process: one struct holding every part, and the calls other modules use.
+ *
+ * Threads: the loop thread runs h2o, libraft, timers and every read; operation workers run
+ * mutating flows and reach Raft through master_propose(), which hops to the loop. State that the
+ * loop and workers share (the topology view, ID ranges) has its own lock.
+ *
+ * Leadership: when Raft makes this master leader, it first runs a barrier so everything
+ * committed is applied, then reloads its caches from LMDB and becomes "ready"; only a ready
+ * leader serves mutating routes and allocates IDs. Losing leadership clears ready at once. */
+#ifndef CFS_MASTER_CORE_MASTER_H
+#define CFS_MASTER_CORE_MASTER_H
+
+#include "master/core/master_config.h"
+#include "master/raft/fsm.h"
+#include "storage/store.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct http_server;
+struct raft_node;
+struct task_manager;
+struct workers;
+struct topo;
+struct locks;
+
+/* IDs are handed out from ranges reserved through Raft (one proposal per range, not per ID). */
+#define MASTER_ID_RANGE 1000
+
+struct id_range {
+    uint64_t next; /* next ID to hand out */
+    uint64_t last; /* last ID of the reserved range; next > last means none reserved */
+};
+
+struct master {
+    struct master_config cfg;
+    uv_loop_t *loop;
+    struct store *store;
+    struct fsm *fsm;
+    struct raft_node *raft;
+    struct http_server *http;
+    struct task_manager *tasks;
+    struct workers *workers;
+    struct topo *topo;
+    struct locks *locks; /* per-partition / per-name operation exclusion */
+
+    /* Leadership, read from any thread. */
+    volatile bool leader; /* Raft says this master leads */
+    volatile bool ready;  /* leader and caught up: serves writes */
+    volatile uint64_t leader_id;
+    uint64_t term_ready; /* the Raft term in which ready was reached */
+
+    pthread_mutex_t ids_lock;
+    struct id_range ids[STORE_COUNTER_COUNT];
+
+    uv_signal_t sigterm;
+    uv_signal_t sigint;
+    bool stopping;
+    int exit_code;
+};
+
+/* Run the master until SIGTERM/SIGINT; returns the process exit status. */
+int master_run(const struct master_config *cfg);
+
+/* From a worker thread: propose cmd and wait for it to be applied and committed. Returns 0 with
+ * res filled (res->code says whether a precondition rejected it), or an error: CFS_ENOTLEADER,
+ * CFS_ETIMEDOUT (the outcome is unknown: it may still commit), CFS_ECANCELED. */
+int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res, char *errmsg);
+
+/* From a worker thread: n consecutive IDs of counter c, *first being the first. Reserves a new
+ * range through Raft when the current one runs out. */
+int master_alloc_ids(struct master *m, enum store_counter c, uint32_t n, uint64_t *first,
+                     char *errmsg);
+
+/* The HTTP address of the current leader ("" when unknown). */
+void master_leader_http_addr(const struct master *m, char *buf, size_t size);
+
+#endif
