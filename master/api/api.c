@@ -14,7 +14,8 @@
 
 /* Every route group contributes a table; they are joined once at start. */
 static const struct api_group *const groups[] = {
-    &api_cluster_group,
+    &api_cluster_group,   &api_node_group, &api_vol_group,
+    &api_partition_group, &api_user_group, &api_metrics_group,
 };
 
 struct api_state {

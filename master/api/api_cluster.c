@@ -69,8 +69,26 @@ static void get_ip(struct http_req *r, void *arg)
     http_req_reply_ok(r, jc_encode(cluster_info_fields, &info));
 }
 
+/* Basic ClusterView; only the ready leader answers it (followers redirect), which is what
+ * clients and tests use to find the leader. */
+static void get_cluster(struct http_req *r, void *arg)
+{
+    struct master *m = arg;
+    struct store_cluster c;
+    char leader[MASTER_ADDR_SIZE];
+
+    load_cluster(m, &c);
+    master_leader_http_addr(m, leader, sizeof(leader));
+    http_req_reply_ok(r, json_pack("{s:s,s:s,s:b,s:f,s:I,s:[],s:[],s:[]}", "Name", c.name,
+                                   "LeaderAddr", leader, "DisableAutoAlloc", c.disable_auto_alloc,
+                                   "MetaNodeThreshold", (double)c.meta_node_threshold, "Applied",
+                                   (json_int_t)store_applied_index(m->store), "MasterNodes",
+                                   "MetaNodes", "DataNodes"));
+}
+
 static const struct http_route routes[] = {
     {"/admin/getIp", HTTP_GET | HTTP_POST, ROUTE_ANY_MASTER, get_ip},
+    {"/admin/getCluster", HTTP_GET, 0, get_cluster},
 };
 
 static void cluster_created_cb(void *arg, int rv, const struct fsm_result *res)

@@ -19,6 +19,11 @@ struct api_group {
 };
 
 extern const struct api_group api_cluster_group;
+extern const struct api_group api_node_group;
+extern const struct api_group api_vol_group;
+extern const struct api_group api_partition_group;
+extern const struct api_group api_user_group;
+extern const struct api_group api_metrics_group;
 
 const struct http_route_stats *api_route_stats(struct master *m, size_t *n);
 

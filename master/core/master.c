@@ -5,8 +5,11 @@
 #include "admin_task/task_manager.h"
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "master/api/api.h"
+#include "master/cluster/pstate.h"
+#include "master/cluster/topo.h"
 #include "master/core/locks.h"
 #include "master/core/workers.h"
 #include "master/http/http_server.h"
@@ -147,7 +150,85 @@ out:
     return rv;
 }
 
+/* --- partition status ----------------------------------------------------------------------- */
+
+static void refresh_pstate(struct master *m)
+{
+    char errmsg[ERRMSG_SIZE] = "";
+
+    if (m->ready && pstate_refresh(m->pstate, m, clock_mono_ms(), errmsg) != 0) {
+        log_error("%s", errmsg);
+    }
+}
+
+static void pstate_timer_cb(uv_timer_t *h)
+{
+    refresh_pstate(h->data);
+}
+
+static void pstate_kick_cb(uv_async_t *h)
+{
+    refresh_pstate(h->data);
+}
+
+void master_refresh_soon(struct master *m)
+{
+    uv_async_send(&m->pstate_kick);
+}
+
 /* --- leadership ----------------------------------------------------------------------------- */
+
+static int load_node_cb(const struct store_node *n, void *arg, enum topo_kind kind)
+{
+    struct master *m = arg;
+    char errmsg[ERRMSG_SIZE];
+    int rv = topo_put_node(m->topo, kind, n);
+
+    if (rv == 0) {
+        rv = task_manager_add_node(m->tasks, n->addr, errmsg);
+    }
+    return rv;
+}
+
+static int load_datanode_cb(const struct store_node *n, void *arg)
+{
+    return load_node_cb(n, arg, TOPO_DATA);
+}
+
+static int load_metanode_cb(const struct store_node *n, void *arg)
+{
+    return load_node_cb(n, arg, TOPO_META);
+}
+
+static int load_nodeset_cb(const struct store_nodeset *ns, void *arg)
+{
+    return topo_put_nodeset(((struct master *)arg)->topo, ns);
+}
+
+/* The node view is soft state: a new leader rebuilds it from the records and fresh heartbeats. */
+static int load_topology(struct master *m, char *errmsg)
+{
+    struct store_txn *t;
+    int rv;
+
+    topo_clear(m->topo);
+    pstate_clear(m->pstate);
+    rv = store_read_begin(m->store, &t);
+    if (rv == 0) {
+        rv = store_foreach_nodeset(t, load_nodeset_cb, m);
+        if (rv == 0) {
+            rv = store_foreach_datanode(t, load_datanode_cb, m);
+        }
+        if (rv == 0) {
+            rv = store_foreach_metanode(t, load_metanode_cb, m);
+        }
+        store_txn_end(t);
+    }
+    if (rv != 0) {
+        errors_set(errmsg, "loading nodes: %s", errors_strerror(rv));
+    }
+    return rv;
+}
 
 static void become_ready(struct master *m)
 {
@@ -157,7 +238,7 @@ static void become_ready(struct master *m)
     memset(m->ids, 0, sizeof(m->ids));
     pthread_mutex_unlock(&m->ids_lock);
     m->term_ready = raft_node_term(m->raft);
-    if (api_leader_start(m, errmsg) != 0) {
+    if (load_topology(m, errmsg) != 0 || api_leader_start(m, errmsg) != 0) {
         log_error("cannot take up leadership: %s", errmsg);
         return;
     }
@@ -165,6 +246,7 @@ static void become_ready(struct master *m)
         log_error("task sender: %s", errmsg);
     }
     m->ready = true;
+    uv_timer_start(&m->pstate_timer, pstate_timer_cb, 0, m->cfg.partition_check_ms);
     log_info("leader ready at applied index %" PRIu64 " (term %" PRIu64 ")",
              raft_node_applied(m->raft), m->term_ready);
 }
@@ -186,6 +268,8 @@ static void step_down(struct master *m)
 
     m->ready = false;
     if (was_ready) {
+        uv_timer_stop(&m->pstate_timer);
+        pstate_clear(m->pstate);
         task_manager_stop(m->tasks);
         api_leader_stop(m);
     }
@@ -243,6 +327,8 @@ static void shutdown_master(struct master *m)
     }
     uv_close((uv_handle_t *)&m->sigterm, NULL);
     uv_close((uv_handle_t *)&m->sigint, NULL);
+    uv_close((uv_handle_t *)&m->pstate_timer, NULL);
+    uv_close((uv_handle_t *)&m->pstate_kick, NULL);
     workers_stop(m->workers, workers_stopped_cb, m);
 }
 
@@ -250,27 +336,6 @@ static void signal_cb(uv_signal_t *h, int signum)
 {
     log_info("signal %d", signum);
     shutdown_master(h->data);
-}
-
-static int make_dirs(const char *path, char *errmsg)
-{
-    char buf[MASTER_PATH_SIZE];
-
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
-                break;
-            }
-            *p = '/';
-        }
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
-        errors_set(errmsg, "cannot create %s: %s", path, strerror(errno));
-        return -errno;
-    }
-    return 0;
 }
 
 /* A store that already belongs to another cluster must never be joined to this one. */
@@ -307,9 +372,9 @@ static int open_parts(struct master *m, char *errmsg)
     char path[MASTER_PATH_SIZE + 32];
     int rv;
 
-    rv = make_dirs(m->cfg.store_dir, errmsg);
+    rv = fsutil_mkdirs(m->cfg.store_dir, errmsg);
     if (rv == 0) {
-        rv = make_dirs(m->cfg.wal_dir, errmsg);
+        rv = fsutil_mkdirs(m->cfg.wal_dir, errmsg);
     }
     if (rv != 0) {
         return rv;
@@ -335,6 +400,12 @@ static int open_parts(struct master *m, char *errmsg)
     rv = task_manager_new(&tp, &m->tasks, errmsg);
     if (rv == 0) {
         rv = locks_new(&m->locks);
+    }
+    if (rv == 0) {
+        rv = topo_new(&m->topo);
+    }
+    if (rv == 0) {
+        rv = pstate_new(&m->pstate);
     }
     if (rv == 0) {
         rv = workers_start(m->loop, m->cfg.worker_threads, &m->workers);
@@ -364,6 +435,10 @@ static int open_parts(struct master *m, char *errmsg)
     ro.snapshot_trailing = m->cfg.retain_logs;
     ro.on_leader = on_leader_cb;
     ro.arg = m;
+    uv_timer_init(m->loop, &m->pstate_timer);
+    m->pstate_timer.data = m;
+    uv_async_init(m->loop, &m->pstate_kick, pstate_kick_cb);
+    m->pstate_kick.data = m;
     rv = raft_node_start(m->loop, &ro, &m->raft, errmsg);
     if (rv != 0) {
         return rv;
@@ -407,6 +482,8 @@ int master_run(const struct master_config *cfg)
     uv_run(&loop, UV_RUN_DEFAULT);
     task_manager_free(m->tasks);
     locks_free(m->locks);
+    pstate_free(m->pstate);
+    topo_free(m->topo);
     api_free(m);
     fsm_free(m->fsm);
     store_close(m->store);

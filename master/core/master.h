@@ -24,6 +24,7 @@ struct raft_node;
 struct task_manager;
 struct workers;
 struct topo;
+struct pstate;
 struct locks;
 
 /* IDs are handed out from ranges reserved through Raft (one proposal per range, not per ID). */
@@ -43,7 +44,10 @@ struct master {
     struct http_server *http;
     struct task_manager *tasks;
     struct workers *workers;
-    struct topo *topo;
+    struct topo *topo;     /* nodes and their last reports (soft state, rebuilt per leader) */
+    struct pstate *pstate; /* partition statuses and client views, recomputed every check */
+    uv_timer_t pstate_timer;
+    uv_async_t pstate_kick;
     struct locks *locks; /* per-partition / per-name operation exclusion */
 
     /* Leadership, read from any thread. */
@@ -73,6 +77,9 @@ int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res
  * range through Raft when the current one runs out. */
 int master_alloc_ids(struct master *m, enum store_counter c, uint32_t n, uint64_t *first,
                      char *errmsg);
+
+/* From any thread: recompute partition statuses soon (after a change that affects them). */
+void master_refresh_soon(struct master *m);
 
 /* The HTTP address of the current leader ("" when unknown). */
 void master_leader_http_addr(const struct master *m, char *buf, size_t size);
