@@ -368,6 +368,10 @@ static void queue_response(struct node_agent *a, struct admin_task *task, json_t
 
     json_decref(task->response);
     task->response = response;
+    if (a->ops->post_null_request) {
+        json_decref(task->request);
+        task->request = NULL;
+    }
     task->status = json_is_integer(status) ? (int8_t)json_integer_value(status) : TASK_SUCCEEDS;
     if (rv == 0) {
         rv = admin_task_encode(task, &p->body, &p->len);
@@ -442,6 +446,78 @@ static void on_packet(struct packet_server_req *req, const struct packet *p, voi
         queue_response(a, &task, reply.response);
     }
     admin_task_clear(&task);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Answering tasks, for the agents' handlers                                                 */
+
+int node_agent_reply_text(struct node_agent_reply *r, uint8_t result, const char *text)
+{
+    char *copy = strdup(text);
+
+    if (copy == NULL) {
+        return -ENOMEM;
+    }
+    r->result = result;
+    r->data = copy;
+    r->size = (uint32_t)strlen(copy);
+    return 0;
+}
+
+int node_agent_decode_request(const struct admin_task *t, const struct jc_field *f, void *out,
+                              char *errmsg)
+{
+    int rv = jc_decode(t->request, f, out, errmsg);
+
+    if (rv != 0) {
+        errors_prefix(errmsg, "Request");
+    }
+    return rv;
+}
+
+int node_agent_set_response(struct node_agent_reply *r, const struct jc_field *f, const void *body,
+                            char *errmsg)
+{
+    r->response = jc_encode(f, body);
+    if (r->response == NULL) {
+        errors_set(errmsg, "encode response: out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void node_agent_dispatch(const struct node_agent_handler *table, size_t n, void *arg,
+                         struct node_agent *a, const struct admin_task *t,
+                         struct node_agent_reply *reply)
+{
+    const struct node_agent_handler *h = NULL;
+    char errmsg[ERRMSG_SIZE] = "";
+    char text[ERRMSG_SIZE + 64];
+
+    for (size_t i = 0; i < n && h == NULL; i++) {
+        if (table[i].opcode == t->opcode) {
+            h = &table[i];
+        }
+    }
+    if (h != NULL && h->fn(arg, a, t, reply, errmsg) == 0) {
+        if (reply->result == OP_INIT_RESULT_CODE) {
+            reply->result = OP_OK;
+        }
+        return;
+    }
+    if (h == NULL) {
+        snprintf(text, sizeof(text), "unknown opcode 0x%02x (%s)", t->opcode,
+                 packet_opcode_name(t->opcode));
+    } else if (h->action != NULL) {
+        snprintf(text, sizeof(text), "%s_%s", h->action, errmsg);
+    } else {
+        snprintf(text, sizeof(text), "%s", errmsg);
+    }
+    log_warn("task %s: %s", t->id, text);
+    /* Without memory for the text the master still sees OpErr, only without the reason. */
+    if (node_agent_reply_text(reply, OP_ERR, text) != 0) {
+        reply->result = OP_ERR;
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -632,6 +708,11 @@ uint64_t node_agent_node_id(const struct node_agent *a)
 const char *node_agent_addr(const struct node_agent *a)
 {
     return a->addr;
+}
+
+const char *node_agent_zone(const struct node_agent *a)
+{
+    return a->cfg->zone_name;
 }
 
 const char *node_agent_master_addr(const struct node_agent *a)

@@ -10,8 +10,9 @@
  * 3. every packet is decoded as an AdminTask and handed to ops->handle on the loop thread, which
  *    fills a node_agent_reply: the packet result and data to answer now, and optionally a Response
  *    body to POST later (heartbeats, data-partition loads): the agent acks first, then a responder
- *    thread POSTs the task with its Response to /<role>/response, rotating through the masters and
- *    following redirects, so a leader change never strands a node;
+ *    thread POSTs the task with its Response (and its Request, or null with post_null_request) to
+ *    /<role>/response, rotating through the masters and following redirects, so a leader change
+ *    never strands a node;
  * 4. SIGTERM or SIGINT: stop accepting, close connections, let ops->shutdown flush state, finish
  *    pending POSTs (bounded), return 0.
  * Failure modes: a packet whose data is not an AdminTask closes that connection (logged); an
@@ -25,6 +26,8 @@
 #include "common/config.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define NODE_AGENT_MAX_MASTERS 16
@@ -75,8 +78,11 @@ struct node_agent_reply {
 
 struct node_agent_ops {
     const char *role; /* "dataNode" or "metaNode": /<role>/add and /<role>/response */
+    /* POST responses with "Request": null, as a CubeFS meta node does; false echoes the task's
+     * Request, as a data node does. */
+    bool post_null_request;
     /* One task, on the loop thread. Must fill reply; an opcode it does not handle gets OP_ERR
-     * with a message. */
+     * with a message (node_agent_dispatch does both from a table). */
     void (*handle)(void *arg, struct node_agent *a, const struct admin_task *task,
                    struct node_agent_reply *reply);
     /* Called once registration succeeded (may be NULL). */
@@ -84,6 +90,39 @@ struct node_agent_ops {
     /* Called on shutdown, on the loop thread, before the loop stops (may be NULL). */
     void (*shutdown)(void *arg, struct node_agent *a);
 };
+
+/* Answering tasks, for the agents' handlers. */
+
+/* reply = result with a copy of text as data. */
+int node_agent_reply_text(struct node_agent_reply *r, uint8_t result, const char *text);
+
+/* Decode the task's Request with f into out; errors start with "Request". */
+int node_agent_decode_request(const struct admin_task *t, const struct jc_field *f, void *out,
+                              char *errmsg);
+
+/* r->response = body encoded with f, to be posted once the ack is out. */
+int node_agent_set_response(struct node_agent_reply *r, const struct jc_field *f, const void *body,
+                            char *errmsg);
+
+/* One opcode's work, on the loop thread: 0 with reply filled (a result left at 0 answers OpOk),
+ * or an error described in errmsg. */
+typedef int (*node_agent_task_fn)(void *arg, struct node_agent *a, const struct admin_task *t,
+                                  struct node_agent_reply *reply, char *errmsg);
+
+struct node_agent_handler {
+    uint8_t opcode;
+    /* Error replies read "<action>_<message>", as a CubeFS data node words them; NULL sends the
+     * message alone, as a meta node does. */
+    const char *action;
+    node_agent_task_fn fn;
+};
+
+/* A handle callback over a table of n handlers: runs the one for t's opcode. A handler's error,
+ * or an opcode the table lacks ("unknown opcode 0x41 (OpMetaNodeHeartbeat)"), is logged and
+ * answered OpErr with the text. */
+void node_agent_dispatch(const struct node_agent_handler *table, size_t n, void *arg,
+                         struct node_agent *a, const struct admin_task *t,
+                         struct node_agent_reply *reply);
 
 /* Run until SIGTERM/SIGINT. Returns 0 after a clean shutdown, or an error (e.g. the port is
  * taken) with errmsg filled. Needs http_client_global_init() (node_agent_main_init calls it). */
@@ -97,6 +136,9 @@ uint64_t node_agent_node_id(const struct node_agent *a);
 
 /* "localIP:listen", as registered. */
 const char *node_agent_addr(const struct node_agent *a);
+
+/* zoneName, as registered and reported in heartbeats. */
+const char *node_agent_zone(const struct node_agent *a);
 
 /* The leader's address from the last heartbeat request ("" before the first one). Loop thread
  * (ops callbacks) only. */

@@ -1,5 +1,4 @@
-#define _XOPEN_SOURCE 700 /* nftw */
-#define LOG_TAG       "node_files"
+#define LOG_TAG "node_files"
 
 #include "admin_task/node_files.h"
 
@@ -9,7 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,108 +25,6 @@ int node_files_join(char *path, size_t size, const char *a, const char *b, char 
     return 0;
 }
 
-static int fsync_dir(const char *dir, char *errmsg)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rv = 0;
-
-    if (fd < 0) {
-        rv = -errno;
-        errors_set(errmsg, "open directory %s: %s", dir, strerror(errno));
-        return rv;
-    }
-    if (fsync(fd) != 0) {
-        rv = -errno;
-        errors_set(errmsg, "fsync directory %s: %s", dir, strerror(errno));
-    }
-    close(fd);
-    return rv;
-}
-
-/* The directory holding path, so a rename inside it can be made durable. */
-static int fsync_parent(const char *path, char *errmsg)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    size_t n;
-
-    if (slash == NULL) {
-        return fsync_dir(".", errmsg);
-    }
-    n = slash == path ? 1 : (size_t)(slash - path);
-    if (n >= sizeof(dir)) {
-        errors_set(errmsg, "path too long: %s", path);
-        return -ENAMETOOLONG;
-    }
-    memcpy(dir, path, n);
-    dir[n] = '\0';
-    return fsync_dir(dir, errmsg);
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t k = write(fd, buf, len);
-        if (k < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -errno;
-        }
-        buf += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
-
-static int write_atomic(const char *path, const char *text, size_t len, char *errmsg)
-{
-    char tmp[PATH_MAX];
-    int fd = -1;
-    int rv;
-
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s", path, NODE_FILES_TMP_SUFFIX) >= sizeof(tmp)) {
-        errors_set(errmsg, "path too long: %s", path);
-        return -ENAMETOOLONG;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rv = -errno;
-        errors_set(errmsg, "create %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    rv = write_all(fd, text, len);
-    if (rv != 0) {
-        errors_set(errmsg, "write %s: %s", tmp, strerror(-rv));
-        goto out;
-    }
-    if (fsync(fd) != 0) {
-        rv = -errno;
-        errors_set(errmsg, "fsync %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    rv = close(fd) == 0 ? 0 : -errno;
-    fd = -1;
-    if (rv != 0) {
-        errors_set(errmsg, "close %s: %s", tmp, strerror(-rv));
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        rv = -errno;
-        errors_set(errmsg, "rename %s to %s: %s", tmp, path, strerror(errno));
-        goto out;
-    }
-    rv = fsync_parent(path, errmsg);
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (rv != 0) {
-        unlink(tmp);
-    }
-    return rv;
-}
-
 int node_files_write_json(const char *path, const struct jc_field *fields, const void *obj,
                           char *errmsg)
 {
@@ -139,7 +36,7 @@ int node_files_write_json(const char *path, const struct jc_field *fields, const
         errors_set(errmsg, "encode %s: %s", path, errors_strerror(rv));
         return rv;
     }
-    rv = write_atomic(path, text, len, errmsg);
+    rv = fsutil_write_atomic(path, text, len, errmsg);
     free(text);
     return rv;
 }
@@ -195,22 +92,18 @@ out:
     return rv;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* final = parent/name, and aside = final with suffix: the name it has while being built or
+ * deleted. Both buffers hold PATH_MAX bytes. */
+static int dir_paths(const char *parent, const char *name, const char *suffix, char *final,
+                     char *aside, char *errmsg)
 {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
+    int rv = node_files_join(final, PATH_MAX, parent, name, errmsg);
 
-static int remove_tree(const char *path, char *errmsg)
-{
-    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT) {
-        int rv = errno != 0 ? -errno : -EIO;
-        errors_set(errmsg, "remove %s: %s", path, strerror(-rv));
-        return rv;
+    if (rv == 0 && (size_t)snprintf(aside, PATH_MAX, "%s%s", final, suffix) >= PATH_MAX) {
+        errors_set(errmsg, "path too long: %s", final);
+        rv = -ENAMETOOLONG;
     }
-    return 0;
+    return rv;
 }
 
 int node_files_create_dir(const char *parent, const char *name, const char *file_name,
@@ -222,16 +115,10 @@ int node_files_create_dir(const char *parent, const char *name, const char *file
     struct stat st;
     int rv;
 
-    rv = node_files_join(final, sizeof(final), parent, name, errmsg);
-    if (rv != 0) {
-        return rv;
+    rv = dir_paths(parent, name, NODE_FILES_TMP_SUFFIX, final, staging, errmsg);
+    if (rv == 0) {
+        rv = node_files_join(file, sizeof(file), staging, file_name, errmsg);
     }
-    if ((size_t)snprintf(staging, sizeof(staging), "%s%s", final, NODE_FILES_TMP_SUFFIX) >=
-        sizeof(staging)) {
-        errors_set(errmsg, "path too long: %s", final);
-        return -ENAMETOOLONG;
-    }
-    rv = node_files_join(file, sizeof(file), staging, file_name, errmsg);
     if (rv != 0) {
         return rv;
     }
@@ -239,7 +126,7 @@ int node_files_create_dir(const char *parent, const char *name, const char *file
         errors_set(errmsg, "%s already exists", final);
         return -EEXIST;
     }
-    rv = remove_tree(staging, errmsg);
+    rv = fsutil_remove_tree(staging, errmsg);
     if (rv != 0) {
         return rv;
     }
@@ -257,16 +144,16 @@ int node_files_create_dir(const char *parent, const char *name, const char *file
         errors_set(errmsg, "rename %s to %s: %s", staging, final, strerror(errno));
         goto out;
     }
-    rv = fsync_dir(parent, errmsg);
+    rv = fsutil_fsync_dir(parent, errmsg);
     if (rv != 0) {
         /* Whether the rename is durable is unknown: take it back, so a failed create leaves no
          * partition that a retry would then find in its way. */
-        remove_tree(final, NULL);
+        fsutil_remove_tree(final, NULL);
     }
 out:
     if (rv != 0) {
         /* Best effort: a leftover is removed by the next scan anyway. */
-        remove_tree(staging, NULL);
+        fsutil_remove_tree(staging, NULL);
     }
     return rv;
 }
@@ -278,14 +165,9 @@ int node_files_remove_dir(const char *parent, const char *name, char *errmsg)
     char why[ERRMSG_SIZE];
     int rv;
 
-    rv = node_files_join(final, sizeof(final), parent, name, errmsg);
+    rv = dir_paths(parent, name, NODE_FILES_DEL_SUFFIX, final, doomed, errmsg);
     if (rv != 0) {
         return rv;
-    }
-    if ((size_t)snprintf(doomed, sizeof(doomed), "%s%s", final, NODE_FILES_DEL_SUFFIX) >=
-        sizeof(doomed)) {
-        errors_set(errmsg, "path too long: %s", final);
-        return -ENAMETOOLONG;
     }
     if (rename(final, doomed) != 0) {
         if (errno == ENOENT) {
@@ -295,44 +177,13 @@ int node_files_remove_dir(const char *parent, const char *name, char *errmsg)
         errors_set(errmsg, "rename %s to %s: %s", final, doomed, strerror(errno));
         return rv;
     }
-    rv = fsync_dir(parent, errmsg);
+    rv = fsutil_fsync_dir(parent, errmsg);
     if (rv != 0) {
         return rv;
     }
     /* The durable rename is the delete; what remains is garbage the next scan also removes. */
-    if (remove_tree(doomed, why) != 0) {
+    if (fsutil_remove_tree(doomed, why) != 0) {
         log_warn("%s", why);
-    }
-    return 0;
-}
-
-int node_files_mkdirs(const char *dir, char *errmsg)
-{
-    char path[PATH_MAX];
-    struct stat st;
-    size_t len = strlen(dir);
-
-    if (len == 0 || len >= sizeof(path)) {
-        errors_set(errmsg, "bad directory path \"%s\"", dir);
-        return -EINVAL;
-    }
-    memcpy(path, dir, len + 1);
-    /* Each prefix ending before a '/', then the whole path. */
-    for (size_t i = 1; i <= len; i++) {
-        if (path[i] != '/' && path[i] != '\0') {
-            continue;
-        }
-        path[i] = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            int rv = -errno;
-            errors_set(errmsg, "mkdir %s: %s", path, strerror(errno));
-            return rv;
-        }
-        path[i] = dir[i];
-    }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        errors_set(errmsg, "%s is not a directory", dir);
-        return -ENOTDIR;
     }
     return 0;
 }
@@ -384,7 +235,7 @@ int node_files_scan(const char *parent, const char *prefix,
         }
         log_warn("removing %s/%s, left by an interrupted create or delete", parent, e->d_name);
         if (node_files_join(path, sizeof(path), parent, e->d_name, why) != 0 ||
-            remove_tree(path, why) != 0) {
+            fsutil_remove_tree(path, why) != 0) {
             log_warn("%s", why);
         }
     }
@@ -530,37 +381,165 @@ bool node_files_is_leader(const struct task_peer *peers, uint32_t n, const char 
     return marked || (n > 0 && strcmp(peers[0].addr, self_addr) == 0);
 }
 
-int node_files_reply_text(struct node_agent_reply *reply, uint8_t result, const char *text)
+int node_files_not_exists(const struct node_files_table *t, uint64_t id, char *errmsg)
 {
-    char *copy = strdup(text);
-
-    if (copy == NULL) {
-        return -ENOMEM;
-    }
-    reply->result = result;
-    reply->data = copy;
-    reply->size = (uint32_t)strlen(copy);
-    return 0;
+    errors_set(errmsg, "%s %" PRIu64 " not exists", t->kind->name, id);
+    return CFS_ENOTFOUND;
 }
 
-int node_files_decode_request(const struct admin_task *t, const struct jc_field *fields, void *out,
-                              char *errmsg)
+static void *meta_of(const struct node_files_table *t, void *item)
 {
-    int rv = jc_decode(t->request, fields, out, errmsg);
+    return (char *)item + t->kind->meta_offset;
+}
 
-    if (rv != 0) {
-        errors_prefix(errmsg, "Request");
+/* The path of item's metadata file. */
+static int meta_path(const struct node_files_table *t, const void *item, char *path, size_t size,
+                     char *errmsg)
+{
+    char name[NAME_MAX + 1];
+    char dir[PATH_MAX];
+    const char *parent = t->kind->locate(t->owner, item, name, sizeof(name));
+    int rv = node_files_join(dir, sizeof(dir), parent, name, errmsg);
+
+    if (rv == 0) {
+        rv = node_files_join(path, size, dir, t->kind->file_name, errmsg);
     }
     return rv;
 }
 
-int node_files_set_response(struct node_agent_reply *reply, const struct jc_field *fields,
-                            const void *body, char *errmsg)
+int node_files_part_create(struct node_files_table *t, const void *item, char *errmsg)
 {
-    reply->response = jc_encode(fields, body);
-    if (reply->response == NULL) {
-        errors_set(errmsg, "encode response: out of memory");
+    char name[NAME_MAX + 1];
+    const char *parent = t->kind->locate(t->owner, item, name, sizeof(name));
+    int rv = node_files_create_dir(parent, name, t->kind->file_name, t->kind->fields,
+                                   (const char *)item + t->kind->meta_offset, errmsg);
+
+    if (rv != 0) {
+        return rv;
+    }
+    rv = node_files_table_insert(t, item);
+    if (rv != 0) {
+        /* A failed undo is healed by the next load. */
+        node_files_remove_dir(parent, name, NULL);
+        errors_set(errmsg, "out of memory");
+    }
+    return rv;
+}
+
+int node_files_part_delete(struct node_files_table *t, uint64_t id, char *errmsg)
+{
+    void *item = node_files_table_find(t, id);
+    char name[NAME_MAX + 1];
+    const char *parent;
+    int rv;
+
+    if (item == NULL) {
+        return 0;
+    }
+    parent = t->kind->locate(t->owner, item, name, sizeof(name));
+    rv = node_files_remove_dir(parent, name, errmsg);
+    if (rv == 0) {
+        node_files_table_remove(t, item);
+    }
+    return rv;
+}
+
+int node_files_part_commit(struct node_files_table *t, void *item, const void *next, char *errmsg)
+{
+    char path[PATH_MAX];
+    int rv = meta_path(t, item, path, sizeof(path), errmsg);
+
+    if (rv == 0) {
+        rv = node_files_write_json(path, t->kind->fields, next, errmsg);
+    }
+    if (rv == 0) {
+        memcpy(meta_of(t, item), next, t->kind->meta_size);
+    }
+    return rv;
+}
+
+/* Apply fn to a copy of partition id's metadata and commit the copy when fn changed it. fn
+ * returns 1 when it did, 0 when the partition already is so (nothing is written: a resent task
+ * is a no-op), or a negative error with errmsg filled. */
+static int edit(struct node_files_table *t, uint64_t id,
+                int (*fn)(struct node_files_replicas *r, const void *arg, char *errmsg),
+                const void *arg, char *errmsg)
+{
+    struct node_files_replicas r;
+    void *item = node_files_table_find(t, id);
+    void *next;
+    int rv;
+
+    if (item == NULL) {
+        return node_files_not_exists(t, id, errmsg);
+    }
+    next = malloc(t->kind->meta_size);
+    if (next == NULL) {
+        errors_set(errmsg, "%s %" PRIu64 ": out of memory", t->kind->name, id);
         return -ENOMEM;
     }
-    return 0;
+    memcpy(next, meta_of(t, item), t->kind->meta_size);
+    t->kind->replicas(next, &r);
+    rv = fn(&r, arg, errmsg);
+    if (rv < 0) {
+        errors_prefix(errmsg, "%s %" PRIu64, t->kind->name, id);
+    } else if (rv > 0) {
+        rv = node_files_part_commit(t, item, next, errmsg);
+    }
+    free(next);
+    return rv;
+}
+
+struct member_change {
+    const struct task_peer *peer;
+    bool add;
+};
+
+/* Peers and, when the kind keeps them, hosts. */
+static int change_member(struct node_files_replicas *r, const void *arg, char *errmsg)
+{
+    const struct member_change *c = arg;
+    int peers = c->add ? node_files_peer_add(r->peers, r->npeers, c->peer)
+                       : node_files_peer_remove(r->peers, r->npeers, c->peer->addr);
+    int hosts = 0;
+
+    if (peers >= 0 && r->hosts != NULL) {
+        hosts = c->add ? node_files_host_add(r->hosts, r->nhosts, c->peer->addr)
+                       : node_files_host_remove(r->hosts, r->nhosts, c->peer->addr);
+    }
+    if (peers < 0 || hosts < 0) {
+        errors_set(errmsg, "cannot add %s: %s", c->peer->addr,
+                   strerror(-(peers < 0 ? peers : hosts)));
+        return peers < 0 ? peers : hosts;
+    }
+    return peers > 0 || hosts > 0;
+}
+
+int node_files_part_change_member(struct node_files_table *t, uint64_t id,
+                                  const struct task_peer *peer, bool add, char *errmsg)
+{
+    struct member_change c = {peer, add};
+    int rv = edit(t, id, change_member, &c, errmsg);
+
+    if (rv == 0) {
+        log_info("%s %" PRIu64 ": %s member %s", t->kind->name, id, add ? "added" : "removed",
+                 peer->addr);
+    }
+    return rv;
+}
+
+static int mark_leader(struct node_files_replicas *r, const void *arg, char *errmsg)
+{
+    (void)arg;
+    (void)errmsg;
+    if (*r->leader_marked) {
+        return 0;
+    }
+    *r->leader_marked = true;
+    return 1;
+}
+
+int node_files_part_mark_leader(struct node_files_table *t, uint64_t id, char *errmsg)
+{
+    return edit(t, id, mark_leader, NULL, errmsg);
 }

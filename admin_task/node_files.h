@@ -1,6 +1,6 @@
 /* What both node agents share about their partitions: one directory per partition holding a JSON
  * metadata file, the in-memory index of those partitions, the replica member lists recorded in
- * the files, and small helpers for answering tasks.
+ * the files, and the operations both stores build on (create, delete, members, leader mark).
  *
  * Crash safety (kill -9 at any instruction leaves either the old or the new state):
  * - a file is replaced by writing <path>.tmp, fsync, rename over <path>, fsync the directory;
@@ -12,14 +12,17 @@
 #ifndef CFS_ADMIN_TASK_NODE_FILES_H
 #define CFS_ADMIN_TASK_NODE_FILES_H
 
-#include "admin_task/node_agent.h"
 #include "admin_task/task.h"
+#include "common/fsutil.h"
 #include "common/jcodec.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define NODE_FILES_TMP_SUFFIX ".tmp"
+/* Staging directories share the suffix of fsutil_write_atomic's temporary files, so one scan rule
+ * removes the leftovers of both. */
+#define NODE_FILES_TMP_SUFFIX FSUTIL_TMP_SUFFIX
 #define NODE_FILES_DEL_SUFFIX ".del"
 #define NODE_FILES_MAX_JSON   (1u << 20) /* bound on a metadata file we agree to read */
 
@@ -41,9 +44,6 @@ int node_files_create_dir(const char *parent, const char *name, const char *file
  * (the next scan retries). */
 int node_files_remove_dir(const char *parent, const char *name, char *errmsg);
 
-/* Make dir (and its missing parents) a directory. */
-int node_files_mkdirs(const char *dir, char *errmsg);
-
 /* Call cb(name, arg, errmsg) for each entry of parent whose name starts with prefix and is not a
  * staging leftover (those are removed, with a log line). cb returns 0 to go on, or an error (with
  * errmsg filled) that stops the scan and is returned. */
@@ -55,9 +55,14 @@ int node_files_join(char *path, size_t size, const char *a, const char *b, char 
 
 /* The in-memory index of the partitions found on disk: items of item_size bytes, each starting
  * with its uint64_t id, kept sorted by id so reports come out in a stable order. Zero-initialise
- * with item_size set; pointers into it are valid until the next insert or remove. */
+ * with item_size set (and kind and owner for the partition operations below); pointers into it
+ * are valid until the next insert or remove. */
+struct node_files_kind;
+
 struct node_files_table {
     size_t item_size;
+    const struct node_files_kind *kind;
+    const void *owner; /* the agent's store, handed to kind->locate */
     char *items;
     size_t n;
     size_t cap;
@@ -69,6 +74,51 @@ void *node_files_table_at(const struct node_files_table *t, size_t i);
 int node_files_table_insert(struct node_files_table *t, const void *item);
 void node_files_table_remove(struct node_files_table *t, const void *item);
 void node_files_table_free(struct node_files_table *t);
+
+/* Partition operations both agents share, on a table whose items hold a partition's metadata
+ * struct (what its metadata file holds). A kind tells them how an agent lays its partitions out. */
+
+/* The replica lists and leader mark inside one metadata struct. */
+struct node_files_replicas {
+    struct task_peer *peers; /* TASK_MAX_MEMBERS entries */
+    uint32_t *npeers;
+    char (*hosts)[TASK_ADDR_SIZE]; /* TASK_MAX_MEMBERS entries, or NULL: the kind keeps none */
+    uint32_t *nhosts;
+    bool *leader_marked;
+};
+
+struct node_files_kind {
+    const char *name;              /* "data partition": messages read "<name> <id> ..." */
+    const char *file_name;         /* the metadata file inside a partition directory */
+    const struct jc_field *fields; /* its encoding */
+    size_t meta_offset;            /* where the metadata struct sits in a table item */
+    size_t meta_size;
+    void (*replicas)(void *meta, struct node_files_replicas *out);
+    /* An item's partition directory: returns its parent (owned by owner), its name into name. */
+    const char *(*locate)(const void *owner, const void *item, char *name, size_t size);
+};
+
+/* "<name> <id> not exists", CFS_ENOTFOUND: what a CubeFS node answers for an unknown id. */
+int node_files_not_exists(const struct node_files_table *t, uint64_t id, char *errmsg);
+
+/* Create item's directory with its metadata file (node_files_create_dir), then index a copy of
+ * item; failing to index removes the directory again, so memory and disk keep agreeing. */
+int node_files_part_create(struct node_files_table *t, const void *item, char *errmsg);
+
+/* Remove partition id's directory, then its item; an unknown id is not an error. */
+int node_files_part_delete(struct node_files_table *t, uint64_t id, char *errmsg);
+
+/* Persist next (a metadata struct) as item's metadata file, then copy it into item: memory
+ * changes only once the file is durable. */
+int node_files_part_commit(struct node_files_table *t, void *item, const void *next, char *errmsg);
+
+/* Add peer to, or remove it from, partition id's peers (and hosts, when the kind keeps them);
+ * nothing is written when the lists already are so, so a resent task is a no-op. */
+int node_files_part_change_member(struct node_files_table *t, uint64_t id,
+                                  const struct task_peer *peer, bool add, char *errmsg);
+
+/* Mark partition id as asked to lead by TryToLeader (see node_files_is_leader). */
+int node_files_part_mark_leader(struct node_files_table *t, uint64_t id, char *errmsg);
 
 /* Replica members. Peers are matched by address, which is how the master names replicas. Both
  * return 1 when the list changed, 0 when it already had (or lacked) the peer, so a resent task is
@@ -85,19 +135,5 @@ int node_files_host_remove(char (*hosts)[TASK_ADDR_SIZE], uint32_t *n, const cha
  * them reports it), or after a TryToLeader task marked it. */
 bool node_files_is_leader(const struct task_peer *peers, uint32_t n, const char *self_addr,
                           bool marked);
-
-/* Answering tasks, for both agents' handlers. These belong with struct node_agent_reply in
- * node_agent.h and live here until they move. */
-
-/* reply = result with a copy of text as data. */
-int node_files_reply_text(struct node_agent_reply *reply, uint8_t result, const char *text);
-
-/* Decode the task's Request with fields into out; errors start with "Request". */
-int node_files_decode_request(const struct admin_task *t, const struct jc_field *fields, void *out,
-                              char *errmsg);
-
-/* reply->response = body encoded with fields, to be posted once the ack is out. */
-int node_files_set_response(struct node_agent_reply *reply, const struct jc_field *fields,
-                            const void *body, char *errmsg);
 
 #endif

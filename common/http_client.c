@@ -12,6 +12,7 @@
 
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/url.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -336,31 +337,5 @@ int http_client_call(struct http_client *c, const char *method, const char *path
 
 char *http_escape(const char *value, char *buf, size_t size)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = 0;
-
-    if (size == 0) {
-        return buf;
-    }
-    for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++) {
-        /* Unreserved characters, and ':' (legal in a query) so that "ip:port" goes out as
-         * CubeFS nodes send it, readable by masters that do not decode. */
-        bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~' ||
-                     *p == ':';
-        size_t need = plain ? 1 : 3;
-        /* Stop before an escape that would not fit whole. */
-        if (n + need >= size) {
-            break;
-        }
-        if (plain) {
-            buf[n++] = (char)*p;
-        } else {
-            buf[n++] = '%';
-            buf[n++] = hex[*p >> 4];
-            buf[n++] = hex[*p & 0x0F];
-        }
-    }
-    buf[n] = '\0';
-    return buf;
+    return url_escape(value, buf, size);
 }

@@ -56,8 +56,7 @@ int http_envelope_parse(const char *body, size_t len, int *code, char *msg, size
 int http_client_call(struct http_client *c, const char *method, const char *path, const void *body,
                      size_t len, int *api_code, json_t **data, char *errmsg);
 
-/* Percent-encode a query value into buf (all but unreserved characters and ':'); returns buf
- * (truncated output is NUL-terminated and never ends inside an escape). */
+/* Percent-encode a query value into buf; the same as url_escape() in common/url.h. */
 char *http_escape(const char *value, char *buf, size_t size);
 
 #endif

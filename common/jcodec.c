@@ -472,6 +472,12 @@ static json_t *encode_fields(const struct jc_field *fields, const char *base)
         case JC_EMIT_EMPTY_STR:
             v = json_string("");
             break;
+        case JC_EMIT_EMPTY_ARRAY:
+            v = json_array();
+            break;
+        case JC_EMIT_EMPTY_OBJECT:
+            v = json_object();
+            break;
         case JC_JSON:
             v = *(json_t *const *)src != NULL ? json_incref(*(json_t *const *)src) : json_null();
             break;
@@ -609,6 +615,8 @@ int jc_check_table(const struct jc_field *fields, char *errmsg)
         case JC_EMIT_ZERO:
         case JC_EMIT_FALSE:
         case JC_EMIT_EMPTY_STR:
+        case JC_EMIT_EMPTY_ARRAY:
+        case JC_EMIT_EMPTY_OBJECT:
             break;
         case JC_JSON:
             rv = f->size == sizeof(json_t *) ? 0 : -EINVAL;

@@ -41,7 +41,9 @@ enum jc_type {
     JC_EMIT_NULL,
     JC_EMIT_ZERO,
     JC_EMIT_FALSE,
-    JC_EMIT_EMPTY_STR
+    JC_EMIT_EMPTY_STR,
+    JC_EMIT_EMPTY_ARRAY,
+    JC_EMIT_EMPTY_OBJECT
 };
 
 enum {

@@ -13,7 +13,6 @@
 #define LOG_TAG "datanode"
 
 #include "admin_task/node_agent.h"
-#include "admin_task/node_files.h"
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -40,62 +39,60 @@ static const struct jc_field config_fields[] = {
 
 struct datanode {
     struct dn_store *store;
-    const char *zone;
     int64_t start_time;
 };
 
-/* One opcode's work: 0 with reply->result and data set, or an error described in errmsg. */
-typedef int (*task_fn)(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
-                       struct node_agent_reply *reply, char *errmsg);
-
-static int create_dp(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
+static int create_dp(void *arg, struct node_agent *a, const struct admin_task *t,
                      struct node_agent_reply *reply, char *errmsg)
 {
+    struct datanode *dn = arg;
     struct dn_create_dp_req req = {0};
     const char *disk;
     int rv;
 
     (void)a;
-    rv = node_files_decode_request(t, dn_create_dp_req_fields, &req, errmsg);
+    rv = node_agent_decode_request(t, dn_create_dp_req_fields, &req, errmsg);
     if (rv == 0) {
         rv = dn_store_create(dn->store, &req, clock_wall_s(), &disk, errmsg);
     }
     if (rv == 0) {
         log_info("created data partition %" PRIu64 " of %s on %s", req.partition_id, req.volume_id,
                  disk);
-        rv = node_files_reply_text(reply, OP_OK, disk);
+        rv = node_agent_reply_text(reply, OP_OK, disk);
     }
     return rv;
 }
 
-static int delete_dp(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
+static int delete_dp(void *arg, struct node_agent *a, const struct admin_task *t,
                      struct node_agent_reply *reply, char *errmsg)
 {
+    struct datanode *dn = arg;
     struct dn_delete_dp_req req = {0};
     int rv;
 
     (void)a;
-    rv = node_files_decode_request(t, dn_delete_dp_req_fields, &req, errmsg);
+    (void)reply;
+    rv = node_agent_decode_request(t, dn_delete_dp_req_fields, &req, errmsg);
     if (rv == 0) {
         rv = dn_store_delete(dn->store, req.partition_id, errmsg);
     }
     if (rv == 0) {
         log_info("deleted data partition %" PRIu64, req.partition_id);
-        reply->result = OP_OK;
     }
     return rv;
 }
 
-static int load_dp(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
+static int load_dp(void *arg, struct node_agent *a, const struct admin_task *t,
                    struct node_agent_reply *reply, char *errmsg)
 {
+    struct datanode *dn = arg;
     struct dn_load_dp_req req = {0};
     struct dn_load_dp_resp resp = {0};
     char why[ERRMSG_SIZE];
     int rv;
 
     (void)a;
-    rv = node_files_decode_request(t, dn_load_dp_req_fields, &req, errmsg);
+    rv = node_agent_decode_request(t, dn_load_dp_req_fields, &req, errmsg);
     if (rv != 0) {
         return rv;
     }
@@ -105,17 +102,15 @@ static int load_dp(struct datanode *dn, struct node_agent *a, const struct admin
         resp.status = TASK_FAILED;
         snprintf(resp.result, sizeof(resp.result), "%s", why);
     }
-    rv = node_files_set_response(reply, dn_load_dp_resp_fields, &resp, errmsg);
+    rv = node_agent_set_response(reply, dn_load_dp_resp_fields, &resp, errmsg);
     jc_free(dn_load_dp_resp_fields, &resp);
-    if (rv == 0) {
-        reply->result = OP_OK;
-    }
     return rv;
 }
 
-static int heartbeat(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
+static int heartbeat(void *arg, struct node_agent *a, const struct admin_task *t,
                      struct node_agent_reply *reply, char *errmsg)
 {
+    struct datanode *dn = arg;
     struct dn_heartbeat_resp resp = {0};
     char why[ERRMSG_SIZE];
     int rv;
@@ -127,106 +122,59 @@ static int heartbeat(struct datanode *dn, struct node_agent *a, const struct adm
         resp.status = TASK_FAILED;
         snprintf(resp.result, sizeof(resp.result), "%s", why);
     }
-    snprintf(resp.zone_name, sizeof(resp.zone_name), "%s", dn->zone);
+    snprintf(resp.zone_name, sizeof(resp.zone_name), "%s", node_agent_zone(a));
     resp.start_time = dn->start_time;
-    rv = node_files_set_response(reply, dn_heartbeat_resp_fields, &resp, errmsg);
+    rv = node_agent_set_response(reply, dn_heartbeat_resp_fields, &resp, errmsg);
     jc_free(dn_heartbeat_resp_fields, &resp);
-    if (rv == 0) {
-        reply->result = OP_OK;
-    }
     return rv;
 }
 
-static int change_member(struct datanode *dn, const struct admin_task *t, bool add,
+/* Add and remove raft member: the opcode says which. */
+static int change_member(void *arg, struct node_agent *a, const struct admin_task *t,
                          struct node_agent_reply *reply, char *errmsg)
 {
+    struct datanode *dn = arg;
+    bool add = t->opcode == OP_ADD_DATA_PARTITION_RAFT_MEMBER;
     struct dn_raft_member_req req = {0};
     int rv;
 
-    rv = node_files_decode_request(
+    (void)a;
+    (void)reply;
+    rv = node_agent_decode_request(
         t, add ? dn_add_raft_member_req_fields : dn_remove_raft_member_req_fields, &req, errmsg);
     if (rv == 0) {
         rv = add ? dn_store_add_member(dn->store, req.partition_id, &req.peer, errmsg)
                  : dn_store_remove_member(dn->store, req.partition_id, &req.peer, errmsg);
     }
-    if (rv == 0) {
-        log_info("data partition %" PRIu64 ": %s member %s", req.partition_id,
-                 add ? "added" : "removed", req.peer.addr);
-        reply->result = OP_OK;
-    }
     return rv;
-}
-
-static int add_member(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
-                      struct node_agent_reply *reply, char *errmsg)
-{
-    (void)a;
-    return change_member(dn, t, true, reply, errmsg);
-}
-
-static int remove_member(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
-                         struct node_agent_reply *reply, char *errmsg)
-{
-    (void)a;
-    return change_member(dn, t, false, reply, errmsg);
 }
 
 /* TryToLeader has a null Request: the partition is the task's. */
-static int try_to_leader(struct datanode *dn, struct node_agent *a, const struct admin_task *t,
+static int try_to_leader(void *arg, struct node_agent *a, const struct admin_task *t,
                          struct node_agent_reply *reply, char *errmsg)
 {
-    int rv = dn_store_mark_leader(dn->store, t->partition_id, errmsg);
+    struct datanode *dn = arg;
 
     (void)a;
-    if (rv == 0) {
-        reply->result = OP_OK;
-    }
-    return rv;
+    (void)reply;
+    return dn_store_mark_leader(dn->store, t->partition_id, errmsg);
 }
 
 /* CubeFS's action names (datanode/wrap_operator.go), the prefix of its error replies. */
-static const struct {
-    uint8_t opcode;
-    const char *action;
-    task_fn fn;
-} ops_table[] = {
+static const struct node_agent_handler handlers[] = {
     {OP_CREATE_DATA_PARTITION, "createDataPartition", create_dp},
     {OP_DELETE_DATA_PARTITION, "deleteDataPartition", delete_dp},
     {OP_LOAD_DATA_PARTITION, "loadDataPartition", load_dp},
     {OP_DATA_NODE_HEARTBEAT, "dataNodeHeartbeat", heartbeat},
-    {OP_ADD_DATA_PARTITION_RAFT_MEMBER, "addDataPartitionRaftMember", add_member},
-    {OP_REMOVE_DATA_PARTITION_RAFT_MEMBER, "removeDataPartitionRaftMember", remove_member},
+    {OP_ADD_DATA_PARTITION_RAFT_MEMBER, "addDataPartitionRaftMember", change_member},
+    {OP_REMOVE_DATA_PARTITION_RAFT_MEMBER, "removeDataPartitionRaftMember", change_member},
     {OP_DATA_PARTITION_TRY_TO_LEADER, "dataPartitionTryToLeader", try_to_leader},
 };
 
 static void handle(void *arg, struct node_agent *a, const struct admin_task *t,
                    struct node_agent_reply *reply)
 {
-    struct datanode *dn = arg;
-    const char *action = NULL;
-    char errmsg[ERRMSG_SIZE] = "";
-    char text[ERRMSG_SIZE + 64];
-
-    for (size_t i = 0; i < sizeof(ops_table) / sizeof(ops_table[0]) && action == NULL; i++) {
-        if (ops_table[i].opcode != t->opcode) {
-            continue;
-        }
-        if (ops_table[i].fn(dn, a, t, reply, errmsg) == 0) {
-            return;
-        }
-        action = ops_table[i].action;
-    }
-    if (action != NULL) {
-        snprintf(text, sizeof(text), "%s_%s", action, errmsg);
-    } else {
-        snprintf(text, sizeof(text), "unknown opcode 0x%02x (%s)", t->opcode,
-                 packet_opcode_name(t->opcode));
-    }
-    log_warn("task %s: %s", t->id, text);
-    /* Without memory for the text the master still sees OpErr, only without the reason. */
-    if (node_files_reply_text(reply, OP_ERR, text) != 0) {
-        reply->result = OP_ERR;
-    }
+    node_agent_dispatch(handlers, sizeof(handlers) / sizeof(handlers[0]), arg, a, t, reply);
 }
 
 int main(int argc, char **argv)
@@ -234,7 +182,7 @@ int main(int argc, char **argv)
     static struct dn_config cfg;
     struct dn_disk_conf disks[DN_STORE_MAX_DISKS];
     struct datanode dn = {0};
-    struct node_agent_ops ops = {"dataNode", handle, NULL, NULL};
+    struct node_agent_ops ops = {.role = "dataNode", .handle = handle};
     char errmsg[ERRMSG_SIZE] = "";
     int rv = 0;
 
@@ -249,7 +197,6 @@ int main(int argc, char **argv)
     if (rv == 0) {
         log_info("data node %s:%u: %zu partitions on %u disks", cfg.agent.local_ip,
                  cfg.agent.listen, dn_store_count(dn.store), cfg.ndisks);
-        dn.zone = cfg.agent.zone_name;
         dn.start_time = clock_wall_s();
         rv = node_agent_run(&cfg.agent, &ops, &dn, errmsg);
     }

@@ -121,18 +121,42 @@ int32_t dn_store_partition_status(const struct dn_disk_space *disk, bool dir_ok)
     return dn_store_disk_room(disk) > 0 ? DP_STATUS_READ_WRITE : DP_STATUS_READ_ONLY;
 }
 
-static void dir_name(const struct dn_partition *p, char *buf, size_t size)
+/* Where an entry's directory is: <disk>/datapartition_<id>_<size>. */
+static const char *locate(const void *owner, const void *item, char *name, size_t size)
 {
-    snprintf(buf, size, DN_STORE_DIR_PREFIX "%" PRIu64 "_%" PRIu64, p->partition_id, p->size);
+    const struct dn_store *s = owner;
+    const struct entry *e = item;
+
+    snprintf(name, size, DN_STORE_DIR_PREFIX "%" PRIu64 "_%" PRIu64, e->meta.partition_id,
+             e->meta.size);
+    return s->disks[e->disk].path;
 }
+
+static void replicas(void *meta, struct node_files_replicas *out)
+{
+    struct dn_partition *p = meta;
+
+    *out =
+        (struct node_files_replicas){p->peers, &p->npeers, p->hosts, &p->nhosts, &p->leader_marked};
+}
+
+static const struct node_files_kind kind = {
+    .name = "data partition",
+    .file_name = DN_STORE_META_FILE,
+    .fields = dn_partition_fields,
+    .meta_offset = offsetof(struct entry, meta),
+    .meta_size = sizeof(struct dn_partition),
+    .replicas = replicas,
+    .locate = locate,
+};
 
 static int partition_dir(const struct dn_store *s, const struct entry *e, char *buf, size_t size,
                          char *errmsg)
 {
     char name[64];
+    const char *disk = locate(s, e, name, sizeof(name));
 
-    dir_name(&e->meta, name, sizeof(name));
-    return node_files_join(buf, size, s->disks[e->disk].path, name, errmsg);
+    return node_files_join(buf, size, disk, name, errmsg);
 }
 
 static struct entry *find(const struct dn_store *s, uint64_t id)
@@ -150,12 +174,6 @@ static int insert(struct dn_store *s, const struct dn_partition *meta, size_t di
     struct entry e = {meta->partition_id, disk, *meta};
 
     return node_files_table_insert(&s->parts, &e);
-}
-
-static int not_exists(uint64_t id, char *errmsg)
-{
-    errors_set(errmsg, "data partition %" PRIu64 " not exists", id);
-    return CFS_ENOTFOUND;
 }
 
 /* "datapartition_<id>_<size>", digits only, nothing after. */
@@ -243,7 +261,8 @@ int dn_store_open(const struct dn_disk_conf *disks, size_t ndisks, struct dn_sto
         return -ENOMEM;
     }
     s->ndisks = ndisks;
-    s->parts.item_size = sizeof(struct entry);
+    s->parts =
+        (struct node_files_table){.item_size = sizeof(struct entry), .kind = &kind, .owner = s};
     for (size_t i = 0; i < ndisks; i++) {
         struct stat st;
         s->disks[i] = disks[i];
@@ -332,7 +351,7 @@ int dn_store_create(struct dn_store *s, const struct dn_create_dp_req *req, int6
     struct dn_disk_space space[DN_STORE_MAX_DISKS];
     struct dn_partition meta;
     const struct entry *existing = find(s, req->partition_id);
-    char name[64];
+    struct entry e;
     int disk;
     int rv;
 
@@ -352,115 +371,33 @@ int dn_store_create(struct dn_store *s, const struct dn_create_dp_req *req, int6
         errors_set(errmsg, "no space left on any disk");
         return -ENOSPC;
     }
-    dir_name(&meta, name, sizeof(name));
-    rv = node_files_create_dir(s->disks[disk].path, name, DN_STORE_META_FILE, dn_partition_fields,
-                               &meta, errmsg);
-    if (rv != 0) {
-        return rv;
+    e = (struct entry){meta.partition_id, (size_t)disk, meta};
+    rv = node_files_part_create(&s->parts, &e, errmsg);
+    if (rv == 0) {
+        *disk_path = s->disks[disk].path;
     }
-    rv = insert(s, &meta, (size_t)disk);
-    if (rv != 0) {
-        /* Undo, so memory and disk keep agreeing; a failed undo is healed by the next load. */
-        node_files_remove_dir(s->disks[disk].path, name, NULL);
-        errors_set(errmsg, "out of memory");
-        return rv;
-    }
-    *disk_path = s->disks[disk].path;
-    return 0;
+    return rv;
 }
 
 int dn_store_delete(struct dn_store *s, uint64_t id, char *errmsg)
 {
-    struct entry *e = find(s, id);
-    char name[64];
-    int rv;
-
-    if (e == NULL) {
-        return 0;
-    }
-    dir_name(&e->meta, name, sizeof(name));
-    rv = node_files_remove_dir(s->disks[e->disk].path, name, errmsg);
-    if (rv == 0) {
-        node_files_table_remove(&s->parts, e);
-    }
-    return rv;
-}
-
-/* Persist next as e's META, then adopt it: memory changes only once the file is durable. */
-static int commit(struct dn_store *s, struct entry *e, const struct dn_partition *next,
-                  char *errmsg)
-{
-    char dir[PATH_MAX];
-    char path[PATH_MAX];
-    int rv = partition_dir(s, e, dir, sizeof(dir), errmsg);
-
-    if (rv == 0) {
-        rv = node_files_join(path, sizeof(path), dir, DN_STORE_META_FILE, errmsg);
-    }
-    if (rv == 0) {
-        rv = node_files_write_json(path, dn_partition_fields, next, errmsg);
-    }
-    if (rv == 0) {
-        e->meta = *next;
-    }
-    return rv;
-}
-
-static int update_members(struct dn_store *s, uint64_t id, const struct task_peer *peer, bool add,
-                          char *errmsg)
-{
-    struct entry *e = find(s, id);
-    struct dn_partition next;
-    int peers_changed;
-    int hosts_changed;
-
-    if (e == NULL) {
-        return not_exists(id, errmsg);
-    }
-    next = e->meta;
-    if (add) {
-        peers_changed = node_files_peer_add(next.peers, &next.npeers, peer);
-        hosts_changed = node_files_host_add(next.hosts, &next.nhosts, peer->addr);
-    } else {
-        peers_changed = node_files_peer_remove(next.peers, &next.npeers, peer->addr);
-        hosts_changed = node_files_host_remove(next.hosts, &next.nhosts, peer->addr);
-    }
-    if (peers_changed < 0 || hosts_changed < 0) {
-        errors_set(errmsg, "data partition %" PRIu64 ": cannot add %s: %s", id, peer->addr,
-                   strerror(-(peers_changed < 0 ? peers_changed : hosts_changed)));
-        return peers_changed < 0 ? peers_changed : hosts_changed;
-    }
-    if (peers_changed == 0 && hosts_changed == 0) {
-        return 0;
-    }
-    return commit(s, e, &next, errmsg);
+    return node_files_part_delete(&s->parts, id, errmsg);
 }
 
 int dn_store_add_member(struct dn_store *s, uint64_t id, const struct task_peer *peer, char *errmsg)
 {
-    return update_members(s, id, peer, true, errmsg);
+    return node_files_part_change_member(&s->parts, id, peer, true, errmsg);
 }
 
 int dn_store_remove_member(struct dn_store *s, uint64_t id, const struct task_peer *peer,
                            char *errmsg)
 {
-    return update_members(s, id, peer, false, errmsg);
+    return node_files_part_change_member(&s->parts, id, peer, false, errmsg);
 }
 
 int dn_store_mark_leader(struct dn_store *s, uint64_t id, char *errmsg)
 {
-    struct entry *e = find(s, id);
-    struct dn_partition next;
-
-    if (e == NULL) {
-        return not_exists(id, errmsg);
-    }
-    if (e->meta.leader_marked) {
-        return 0;
-    }
-    next = e->meta;
-    next.leader_marked = true;
-    return commit(s, e, &next, errmsg);
+    return node_files_part_mark_leader(&s->parts, id, errmsg);
 }
 
 static bool is_data_file(const char *name)
@@ -584,7 +521,7 @@ int dn_store_load(const struct dn_store *s, uint64_t id, struct dn_load_dp_resp 
     int rv;
 
     if (e == NULL) {
-        return not_exists(id, errmsg);
+        return node_files_not_exists(&s->parts, id, errmsg);
     }
     rv = partition_dir(s, e, dir, sizeof(dir), errmsg);
     if (rv == 0) {

@@ -4,7 +4,8 @@
  *
  * Happy path: sync tasks (create, delete, load, add/remove raft member, try-to-leader) answer in
  * the reply packet, OpOk with the load response JSON for a load; async tasks (heartbeat, update)
- * are acked OpOk and the runtime posts their Response afterwards.
+ * are acked OpOk and the runtime posts their Response afterwards, with "Request": null as a CubeFS
+ * meta node posts it (spec 3.6).
  * Failure modes: a sync task that fails answers OpErr with the error text, as a CubeFS meta node
  * does; an update that fails is acked and posts a failed Response (Status 2, Result = why); an
  * unknown opcode answers OpErr. Every change is durable before its reply is sent, so there is
@@ -12,7 +13,6 @@
 #define LOG_TAG "metanode"
 
 #include "admin_task/node_agent.h"
-#include "admin_task/node_files.h"
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -41,7 +41,6 @@ static const struct jc_field config_fields[] = {
 
 struct metanode {
     struct mn_store *store;
-    const char *zone;
     uint64_t total_mem;
 };
 
@@ -66,57 +65,56 @@ static uint64_t process_rss(void)
     return (uint64_t)resident * (uint64_t)page;
 }
 
-/* One opcode's work: 0 with reply->result and data set, or an error described in errmsg. */
-typedef int (*task_fn)(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
-                       struct node_agent_reply *reply, char *errmsg);
-
-static int create_mp(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
+static int create_mp(void *arg, struct node_agent *a, const struct admin_task *t,
                      struct node_agent_reply *reply, char *errmsg)
 {
+    struct metanode *mn = arg;
     struct mn_create_mp_req req = {0};
     int rv;
 
     (void)a;
-    rv = node_files_decode_request(t, mn_create_mp_req_fields, &req, errmsg);
+    (void)reply;
+    rv = node_agent_decode_request(t, mn_create_mp_req_fields, &req, errmsg);
     if (rv == 0) {
         rv = mn_store_create(mn->store, &req, clock_wall_s(), errmsg);
     }
     if (rv == 0) {
         log_info("meta partition %" PRIu64 " of %s holds inodes [%" PRIu64 ", %" PRIu64 "]",
                  req.partition_id, req.vol_name, req.start, req.end);
-        reply->result = OP_OK;
     }
     return rv;
 }
 
-static int delete_mp(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
+static int delete_mp(void *arg, struct node_agent *a, const struct admin_task *t,
                      struct node_agent_reply *reply, char *errmsg)
 {
+    struct metanode *mn = arg;
     struct mn_delete_mp_req req = {0};
     int rv;
 
     (void)a;
-    rv = node_files_decode_request(t, mn_delete_mp_req_fields, &req, errmsg);
+    (void)reply;
+    rv = node_agent_decode_request(t, mn_delete_mp_req_fields, &req, errmsg);
     if (rv == 0) {
         rv = mn_store_delete(mn->store, req.partition_id, errmsg);
     }
     if (rv == 0) {
         log_info("deleted meta partition %" PRIu64, req.partition_id);
-        reply->result = OP_OK;
     }
     return rv;
 }
 
-static int update_mp(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
+static int update_mp(void *arg, struct node_agent *a, const struct admin_task *t,
                      struct node_agent_reply *reply, char *errmsg)
 {
+    struct metanode *mn = arg;
     struct mn_update_mp_req req = {0};
     struct mn_update_mp_resp resp = {0};
     char why[ERRMSG_SIZE];
     int rv;
 
     (void)a;
-    rv = node_files_decode_request(t, mn_update_mp_req_fields, &req, errmsg);
+    rv = node_agent_decode_request(t, mn_update_mp_req_fields, &req, errmsg);
     if (rv != 0) {
         return rv;
     }
@@ -131,23 +129,21 @@ static int update_mp(struct metanode *mn, struct node_agent *a, const struct adm
         resp.status = TASK_FAILED;
         snprintf(resp.result, sizeof(resp.result), "%s", why);
     }
-    rv = node_files_set_response(reply, mn_update_mp_resp_fields, &resp, errmsg);
-    if (rv == 0) {
-        reply->result = OP_OK;
-    }
-    return rv;
+    return node_agent_set_response(reply, mn_update_mp_resp_fields, &resp, errmsg);
 }
 
-static int load_mp(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
+/* Load is sync: the answer is the reply's data. */
+static int load_mp(void *arg, struct node_agent *a, const struct admin_task *t,
                    struct node_agent_reply *reply, char *errmsg)
 {
+    struct metanode *mn = arg;
     struct mn_load_mp_req req = {0};
     struct mn_load_mp_resp resp = {0};
     char *text;
     size_t len;
     int rv;
 
-    rv = node_files_decode_request(t, mn_load_mp_req_fields, &req, errmsg);
+    rv = node_agent_decode_request(t, mn_load_mp_req_fields, &req, errmsg);
     if (rv == 0) {
         rv = mn_store_load(mn->store, req.partition_id, node_agent_addr(a), &resp, errmsg);
     }
@@ -158,16 +154,16 @@ static int load_mp(struct metanode *mn, struct node_agent *a, const struct admin
         }
     }
     if (rv == 0) {
-        reply->result = OP_OK;
         reply->data = text;
         reply->size = (uint32_t)len;
     }
     return rv;
 }
 
-static int heartbeat(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
+static int heartbeat(void *arg, struct node_agent *a, const struct admin_task *t,
                      struct node_agent_reply *reply, char *errmsg)
 {
+    struct metanode *mn = arg;
     struct mn_heartbeat_resp resp = {0};
     char why[ERRMSG_SIZE];
     int rv;
@@ -181,108 +177,66 @@ static int heartbeat(struct metanode *mn, struct node_agent *a, const struct adm
         resp.status = TASK_FAILED;
         snprintf(resp.result, sizeof(resp.result), "%s", why);
     }
-    snprintf(resp.zone_name, sizeof(resp.zone_name), "%s", mn->zone);
-    rv = node_files_set_response(reply, mn_heartbeat_resp_fields, &resp, errmsg);
+    snprintf(resp.zone_name, sizeof(resp.zone_name), "%s", node_agent_zone(a));
+    rv = node_agent_set_response(reply, mn_heartbeat_resp_fields, &resp, errmsg);
     jc_free(mn_heartbeat_resp_fields, &resp);
-    if (rv == 0) {
-        reply->result = OP_OK;
-    }
     return rv;
 }
 
-static int change_member(struct metanode *mn, const struct admin_task *t, bool add,
+/* Add and remove raft member: the opcode says which. */
+static int change_member(void *arg, struct node_agent *a, const struct admin_task *t,
                          struct node_agent_reply *reply, char *errmsg)
 {
+    struct metanode *mn = arg;
+    bool add = t->opcode == OP_ADD_META_PARTITION_RAFT_MEMBER;
     struct mn_raft_member_req req = {0};
     int rv;
 
-    rv = node_files_decode_request(
+    (void)a;
+    (void)reply;
+    rv = node_agent_decode_request(
         t, add ? mn_add_raft_member_req_fields : mn_remove_raft_member_req_fields, &req, errmsg);
     if (rv == 0) {
         rv = add ? mn_store_add_member(mn->store, req.partition_id, &req.peer, errmsg)
                  : mn_store_remove_member(mn->store, req.partition_id, &req.peer, errmsg);
     }
-    if (rv == 0) {
-        log_info("meta partition %" PRIu64 ": %s member %s", req.partition_id,
-                 add ? "added" : "removed", req.peer.addr);
-        reply->result = OP_OK;
-    }
     return rv;
-}
-
-static int add_member(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
-                      struct node_agent_reply *reply, char *errmsg)
-{
-    (void)a;
-    return change_member(mn, t, true, reply, errmsg);
-}
-
-static int remove_member(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
-                         struct node_agent_reply *reply, char *errmsg)
-{
-    (void)a;
-    return change_member(mn, t, false, reply, errmsg);
 }
 
 /* TryToLeader has a null Request: the partition is the task's. */
-static int try_to_leader(struct metanode *mn, struct node_agent *a, const struct admin_task *t,
+static int try_to_leader(void *arg, struct node_agent *a, const struct admin_task *t,
                          struct node_agent_reply *reply, char *errmsg)
 {
-    int rv = mn_store_mark_leader(mn->store, t->partition_id, errmsg);
+    struct metanode *mn = arg;
 
     (void)a;
-    if (rv == 0) {
-        reply->result = OP_OK;
-    }
-    return rv;
+    (void)reply;
+    return mn_store_mark_leader(mn->store, t->partition_id, errmsg);
 }
 
-static const struct {
-    uint8_t opcode;
-    task_fn fn;
-} ops_table[] = {
-    {OP_CREATE_META_PARTITION, create_mp},
-    {OP_DELETE_META_PARTITION, delete_mp},
-    {OP_UPDATE_META_PARTITION, update_mp},
-    {OP_LOAD_META_PARTITION, load_mp},
-    {OP_META_NODE_HEARTBEAT, heartbeat},
-    {OP_ADD_META_PARTITION_RAFT_MEMBER, add_member},
-    {OP_REMOVE_META_PARTITION_RAFT_MEMBER, remove_member},
-    {OP_META_PARTITION_TRY_TO_LEADER, try_to_leader},
+/* A CubeFS meta node answers a failed task with the bare error text (no action prefix). */
+static const struct node_agent_handler handlers[] = {
+    {OP_CREATE_META_PARTITION, NULL, create_mp},
+    {OP_DELETE_META_PARTITION, NULL, delete_mp},
+    {OP_UPDATE_META_PARTITION, NULL, update_mp},
+    {OP_LOAD_META_PARTITION, NULL, load_mp},
+    {OP_META_NODE_HEARTBEAT, NULL, heartbeat},
+    {OP_ADD_META_PARTITION_RAFT_MEMBER, NULL, change_member},
+    {OP_REMOVE_META_PARTITION_RAFT_MEMBER, NULL, change_member},
+    {OP_META_PARTITION_TRY_TO_LEADER, NULL, try_to_leader},
 };
 
 static void handle(void *arg, struct node_agent *a, const struct admin_task *t,
                    struct node_agent_reply *reply)
 {
-    struct metanode *mn = arg;
-    char errmsg[ERRMSG_SIZE] = "";
-    bool known = false;
-
-    for (size_t i = 0; i < sizeof(ops_table) / sizeof(ops_table[0]) && !known; i++) {
-        if (ops_table[i].opcode != t->opcode) {
-            continue;
-        }
-        if (ops_table[i].fn(mn, a, t, reply, errmsg) == 0) {
-            return;
-        }
-        known = true;
-    }
-    if (!known) {
-        snprintf(errmsg, sizeof(errmsg), "unknown opcode 0x%02x (%s)", t->opcode,
-                 packet_opcode_name(t->opcode));
-    }
-    log_warn("task %s: %s", t->id, errmsg);
-    /* Without memory for the text the master still sees OpErr, only without the reason. */
-    if (node_files_reply_text(reply, OP_ERR, errmsg) != 0) {
-        reply->result = OP_ERR;
-    }
+    node_agent_dispatch(handlers, sizeof(handlers) / sizeof(handlers[0]), arg, a, t, reply);
 }
 
 int main(int argc, char **argv)
 {
     static struct mn_config cfg;
     struct metanode mn = {0};
-    struct node_agent_ops ops = {"metaNode", handle, NULL, NULL};
+    struct node_agent_ops ops = {.role = "metaNode", .post_null_request = true, .handle = handle};
     char errmsg[ERRMSG_SIZE] = "";
     int rv = 0;
 
@@ -298,7 +252,6 @@ int main(int argc, char **argv)
     if (rv == 0) {
         log_info("meta node %s:%u: %zu partitions in %s", cfg.agent.local_ip, cfg.agent.listen,
                  mn_store_count(mn.store), cfg.metadata_dir);
-        mn.zone = cfg.agent.zone_name;
         mn.total_mem = cfg.total_mem;
         rv = node_agent_run(&cfg.agent, &ops, &mn, errmsg);
     }

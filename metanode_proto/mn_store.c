@@ -4,6 +4,7 @@
 
 #include "admin_task/node_files.h"
 #include "common/errors.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -54,16 +55,32 @@ static struct entry *find(const struct mn_store *s, uint64_t id)
     return node_files_table_find(&s->parts, id);
 }
 
-static int not_exists(uint64_t id, char *errmsg)
+/* Where an entry's directory is: <metadataDir>/partition_<id>. */
+static const char *locate(const void *owner, const void *item, char *name, size_t size)
 {
-    errors_set(errmsg, "meta partition %" PRIu64 " not exists", id);
-    return CFS_ENOTFOUND;
+    const struct mn_store *s = owner;
+    const struct entry *e = item;
+
+    snprintf(name, size, MN_STORE_DIR_PREFIX "%" PRIu64, e->id);
+    return s->dir;
 }
 
-static void dir_name(uint64_t id, char *buf, size_t size)
+static void replicas(void *meta, struct node_files_replicas *out)
 {
-    snprintf(buf, size, MN_STORE_DIR_PREFIX "%" PRIu64, id);
+    struct mn_partition *p = meta;
+
+    *out = (struct node_files_replicas){p->peers, &p->npeers, NULL, NULL, &p->leader_marked};
 }
+
+static const struct node_files_kind kind = {
+    .name = "meta partition",
+    .file_name = MN_STORE_META_FILE,
+    .fields = mn_partition_fields,
+    .meta_offset = offsetof(struct entry, meta),
+    .meta_size = sizeof(struct mn_partition),
+    .replicas = replicas,
+    .locate = locate,
+};
 
 /* "partition_<id>", digits only. */
 static bool parse_dir_name(const char *name, uint64_t *id)
@@ -129,8 +146,9 @@ int mn_store_open(const char *dir, struct mn_store **out, char *errmsg)
         return -ENOMEM;
     }
     strcpy(s->dir, dir);
-    s->parts.item_size = sizeof(struct entry);
-    rv = node_files_mkdirs(dir, errmsg);
+    s->parts =
+        (struct node_files_table){.item_size = sizeof(struct entry), .kind = &kind, .owner = s};
+    rv = fsutil_mkdirs(dir, errmsg);
     if (rv == 0) {
         rv = node_files_scan(dir, MN_STORE_DIR_PREFIX, load_one, s, errmsg);
     }
@@ -168,8 +186,6 @@ int mn_store_create(struct mn_store *s, const struct mn_create_mp_req *req, int6
 {
     const struct entry *old = find(s, req->partition_id);
     struct entry e = {0};
-    char name[64];
-    int rv;
 
     if (old != NULL) {
         if (strcmp(old->meta.vol_name, req->vol_name) == 0 && old->meta.start == req->start &&
@@ -195,59 +211,12 @@ int mn_store_create(struct mn_store *s, const struct mn_create_mp_req *req, int6
     e.meta.npeers = req->nmembers;
     memcpy(e.meta.peers, req->members, sizeof(e.meta.peers));
     e.meta.create_time = now;
-    dir_name(e.id, name, sizeof(name));
-    rv = node_files_create_dir(s->dir, name, MN_STORE_META_FILE, mn_partition_fields, &e.meta,
-                               errmsg);
-    if (rv != 0) {
-        return rv;
-    }
-    rv = node_files_table_insert(&s->parts, &e);
-    if (rv != 0) {
-        /* Undo, so memory and disk keep agreeing; a failed undo is healed by the next load. */
-        node_files_remove_dir(s->dir, name, NULL);
-        errors_set(errmsg, "out of memory");
-    }
-    return rv;
+    return node_files_part_create(&s->parts, &e, errmsg);
 }
 
 int mn_store_delete(struct mn_store *s, uint64_t id, char *errmsg)
 {
-    struct entry *e = find(s, id);
-    char name[64];
-    int rv;
-
-    if (e == NULL) {
-        return 0;
-    }
-    dir_name(id, name, sizeof(name));
-    rv = node_files_remove_dir(s->dir, name, errmsg);
-    if (rv == 0) {
-        node_files_table_remove(&s->parts, e);
-    }
-    return rv;
-}
-
-/* Persist next as e's meta, then adopt it: memory changes only once the file is durable. */
-static int commit(struct mn_store *s, struct entry *e, const struct mn_partition *next,
-                  char *errmsg)
-{
-    char name[64];
-    char dir[PATH_MAX];
-    char path[PATH_MAX];
-    int rv;
-
-    dir_name(e->id, name, sizeof(name));
-    rv = node_files_join(dir, sizeof(dir), s->dir, name, errmsg);
-    if (rv == 0) {
-        rv = node_files_join(path, sizeof(path), dir, MN_STORE_META_FILE, errmsg);
-    }
-    if (rv == 0) {
-        rv = node_files_write_json(path, mn_partition_fields, next, errmsg);
-    }
-    if (rv == 0) {
-        e->meta = *next;
-    }
-    return rv;
+    return node_files_part_delete(&s->parts, id, errmsg);
 }
 
 int mn_store_update_end(struct mn_store *s, uint64_t id, uint64_t end, char *errmsg)
@@ -256,7 +225,7 @@ int mn_store_update_end(struct mn_store *s, uint64_t id, uint64_t end, char *err
     struct mn_partition next;
 
     if (e == NULL) {
-        return not_exists(id, errmsg);
+        return node_files_not_exists(&s->parts, id, errmsg);
     }
     if (end < mn_store_max_inode(&e->meta)) {
         errors_set(errmsg,
@@ -269,55 +238,23 @@ int mn_store_update_end(struct mn_store *s, uint64_t id, uint64_t end, char *err
     }
     next = e->meta;
     next.end = end;
-    return commit(s, e, &next, errmsg);
-}
-
-static int update_members(struct mn_store *s, uint64_t id, const struct task_peer *peer, bool add,
-                          char *errmsg)
-{
-    struct entry *e = find(s, id);
-    struct mn_partition next;
-    int changed;
-
-    if (e == NULL) {
-        return not_exists(id, errmsg);
-    }
-    next = e->meta;
-    changed = add ? node_files_peer_add(next.peers, &next.npeers, peer)
-                  : node_files_peer_remove(next.peers, &next.npeers, peer->addr);
-    if (changed < 0) {
-        errors_set(errmsg, "meta partition %" PRIu64 ": cannot add %s: %s", id, peer->addr,
-                   strerror(-changed));
-        return changed;
-    }
-    return changed > 0 ? commit(s, e, &next, errmsg) : 0;
+    return node_files_part_commit(&s->parts, e, &next, errmsg);
 }
 
 int mn_store_add_member(struct mn_store *s, uint64_t id, const struct task_peer *peer, char *errmsg)
 {
-    return update_members(s, id, peer, true, errmsg);
+    return node_files_part_change_member(&s->parts, id, peer, true, errmsg);
 }
 
 int mn_store_remove_member(struct mn_store *s, uint64_t id, const struct task_peer *peer,
                            char *errmsg)
 {
-    return update_members(s, id, peer, false, errmsg);
+    return node_files_part_change_member(&s->parts, id, peer, false, errmsg);
 }
 
 int mn_store_mark_leader(struct mn_store *s, uint64_t id, char *errmsg)
 {
-    struct entry *e = find(s, id);
-    struct mn_partition next;
-
-    if (e == NULL) {
-        return not_exists(id, errmsg);
-    }
-    if (e->meta.leader_marked) {
-        return 0;
-    }
-    next = e->meta;
-    next.leader_marked = true;
-    return commit(s, e, &next, errmsg);
+    return node_files_part_mark_leader(&s->parts, id, errmsg);
 }
 
 int mn_store_load(const struct mn_store *s, uint64_t id, const char *self_addr,
@@ -327,7 +264,7 @@ int mn_store_load(const struct mn_store *s, uint64_t id, const char *self_addr,
     struct mn_load_mp_resp r = {0};
 
     if (e == NULL) {
-        return not_exists(id, errmsg);
+        return node_files_not_exists(&s->parts, id, errmsg);
     }
     if (strlen(self_addr) >= sizeof(r.addr)) {
         errors_set(errmsg, "address too long: %s", self_addr);

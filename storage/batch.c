@@ -246,6 +246,16 @@ int store_batch_del_job(struct store_batch *b, uint64_t id)
     return add_del(b, STORE_REC_JOB, id);
 }
 
+int store_batch_put_master(struct store_batch *b, const struct store_master *m)
+{
+    return add_put(b, STORE_REC_MASTER, m);
+}
+
+int store_batch_del_master(struct store_batch *b, uint64_t id)
+{
+    return add_del(b, STORE_REC_MASTER, id);
+}
+
 int store_batch_raise_counter(struct store_batch *b, enum store_counter c, uint64_t value)
 {
     uint8_t be[8];

@@ -57,6 +57,7 @@ static const struct rec_layout layouts[STORE_REC_TYPE_COUNT] = {
                         .id_key = "user_id",
                         NAME_FIELD(struct store_user, access_key, "access_key", false)},
     [STORE_REC_JOB] = {ID_FIELD(struct store_job, id, "ID")},
+    [STORE_REC_MASTER] = {ID_FIELD(struct store_master, id, "ID")},
 };
 
 static void key_start(struct store_key *k, uint8_t prefix, uint8_t type)

@@ -177,6 +177,11 @@ int store_get_job(struct store_txn *t, uint64_t id, struct store_job *out)
     return get_by_id(t, STORE_REC_JOB, id, out);
 }
 
+int store_get_master(struct store_txn *t, uint64_t id, struct store_master *out)
+{
+    return get_by_id(t, STORE_REC_MASTER, id, out);
+}
+
 /* A typed callback: calling through a cast function pointer would be undefined behaviour. */
 struct walk {
     enum store_rec_type type;
@@ -188,6 +193,7 @@ struct walk {
         store_nodeset_cb nodeset;
         store_user_cb user;
         store_job_cb job;
+        store_master_cb master;
     } cb;
     void *arg;
 };
@@ -208,6 +214,8 @@ static int walk_call(const struct walk *w, const union store_record *r)
         return w->cb.nodeset(&r->nodeset, w->arg);
     case STORE_REC_USER:
         return w->cb.user(&r->user, w->arg);
+    case STORE_REC_MASTER:
+        return w->cb.master(&r->master, w->arg);
     default:
         return w->cb.job(&r->job, w->arg);
     }
@@ -345,5 +353,11 @@ int store_foreach_user(struct store_txn *t, store_user_cb cb, void *arg)
 int store_foreach_job(struct store_txn *t, store_job_cb cb, void *arg)
 {
     struct walk w = {STORE_REC_JOB, {.job = cb}, arg};
+    return walk_type(t, &w);
+}
+
+int store_foreach_master(struct store_txn *t, store_master_cb cb, void *arg)
+{
+    struct walk w = {STORE_REC_MASTER, {.master = cb}, arg};
     return walk_type(t, &w);
 }

@@ -30,6 +30,7 @@ const struct jc_field store_cluster_fields[] = {
          JC_U64, 0),
     JC_F(struct store_cluster, max_dp_cnt_limit, "MaxDpCntLimit", JC_U64, 0),
     JC_F(struct store_cluster, max_mp_cnt_limit, "MaxMpCntLimit", JC_U64, 0),
+    JC_F(struct store_cluster, load_factor, "LoadFactor", JC_DOUBLE, 0),
     JC_END,
 };
 
@@ -136,6 +137,14 @@ const struct jc_field store_job_fields[] = {
     JC_END,
 };
 
+const struct jc_field store_master_fields[] = {
+    JC_F(struct store_master, id, "ID", JC_U64, 0),
+    JC_F(struct store_master, http_addr, "Addr", JC_STR, 0),
+    JC_F(struct store_master, raft_addr, "RaftAddr", JC_STR, 0),
+    JC_F(struct store_master, create_time, "CreateTime", JC_I64, 0),
+    JC_END,
+};
+
 struct record_kind {
     const char *name;
     const struct jc_field *fields;
@@ -152,6 +161,7 @@ static const struct record_kind kinds[STORE_REC_TYPE_COUNT] = {
     [STORE_REC_NODESET] = {"nodeset", store_nodeset_fields, sizeof(struct store_nodeset)},
     [STORE_REC_USER] = {"user", store_user_fields, sizeof(struct store_user)},
     [STORE_REC_JOB] = {"job", store_job_fields, sizeof(struct store_job)},
+    [STORE_REC_MASTER] = {"master", store_master_fields, sizeof(struct store_master)},
 };
 
 static const struct record_kind *kind_of(enum store_rec_type type)

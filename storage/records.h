@@ -28,6 +28,7 @@ enum store_rec_type {
     STORE_REC_NODESET,
     STORE_REC_USER,
     STORE_REC_JOB,
+    STORE_REC_MASTER, /* appended: type numbers are part of stored keys */
     STORE_REC_TYPE_COUNT
 };
 
@@ -55,6 +56,7 @@ struct store_cluster {
     uint64_t data_node_auto_repair_limit_rate; /* DataNodeAutoRepairLimitRate */
     uint64_t max_dp_cnt_limit;                 /* MaxDpCntLimit */
     uint64_t max_mp_cnt_limit;                 /* MaxMpCntLimit */
+    float load_factor;                         /* LoadFactor: ClusterLoadFactor */
 };
 
 enum { VOL_STATUS_NORMAL = 0, VOL_STATUS_MARK_DELETE = 1 };
@@ -176,6 +178,15 @@ struct store_job {
     char message[STORE_TEXT_SIZE];  /* Message: last error or outcome */
 };
 
+/* A master of the Raft group: its id and addresses, replicated so every master can turn the
+ * leader's id into the HTTP address it redirects clients to, for masters added later too. */
+struct store_master {
+    uint64_t id;                     /* ID */
+    char http_addr[STORE_ADDR_SIZE]; /* Addr */
+    char raft_addr[STORE_ADDR_SIZE]; /* RaftAddr */
+    int64_t create_time;             /* CreateTime */
+};
+
 extern const struct jc_field store_cluster_fields[];
 extern const struct jc_field store_vol_fields[];
 extern const struct jc_field store_dp_fields[];
@@ -184,6 +195,7 @@ extern const struct jc_field store_node_fields[];
 extern const struct jc_field store_nodeset_fields[];
 extern const struct jc_field store_user_fields[];
 extern const struct jc_field store_job_fields[];
+extern const struct jc_field store_master_fields[];
 
 /* The table and struct size for a record type, or NULL for an unknown type. */
 const struct jc_field *records_fields(enum store_rec_type type, size_t *size);

@@ -16,6 +16,7 @@
 
 #include "common/crc32.h"
 #include "common/errors.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -159,67 +160,17 @@ int store_snapshot_export(struct store *s, void **out, size_t *len, char *errmsg
     return rv;
 }
 
-static int write_file(const char *path, const void *buf, size_t len, char *errmsg)
-{
-    const uint8_t *p = buf;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int rv = 0;
-
-    if (fd < 0) {
-        rv = -errno;
-        errors_set(errmsg, "create %s: %s", path, strerror(errno));
-        return rv;
-    }
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            rv = -errno;
-            break;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    if (rv == 0 && fsync(fd) != 0) {
-        rv = -errno;
-    }
-    if (close(fd) != 0 && rv == 0) {
-        rv = -errno;
-    }
-    if (rv != 0) {
-        errors_set(errmsg, "write %s: %s", path, strerror(-rv));
-    }
-    return rv;
-}
-
 int store_snapshot_export_file(struct store *s, const char *path, char *errmsg)
 {
     void *buf = NULL;
     size_t len = 0;
-    char *tmp = malloc(strlen(path) + sizeof(".tmp"));
-    int rv;
+    int rv = store_snapshot_export(s, &buf, &len, errmsg);
 
-    if (tmp == NULL) {
-        errors_set(errmsg, "snapshot export: out of memory");
-        return -ENOMEM;
-    }
-    sprintf(tmp, "%s.tmp", path);
-    rv = store_snapshot_export(s, &buf, &len, errmsg);
     if (rv == 0) {
-        /* Written aside and renamed, so path holds either the old snapshot or the whole new one. */
-        rv = write_file(tmp, buf, len, errmsg);
-    }
-    if (rv == 0 && rename(tmp, path) != 0) {
-        rv = -errno;
-        errors_set(errmsg, "rename %s to %s: %s", tmp, path, strerror(errno));
-    }
-    if (rv != 0) {
-        unlink(tmp);
+        /* path holds either the old snapshot or the whole new one. */
+        rv = fsutil_write_atomic(path, buf, len, errmsg);
     }
     free(buf);
-    free(tmp);
     return rv;
 }
 

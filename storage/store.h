@@ -70,6 +70,7 @@ int store_get_nodeset(struct store_txn *t, uint64_t id, struct store_nodeset *ou
 int store_get_user(struct store_txn *t, const char *user_id, struct store_user *out);
 int store_get_user_by_ak(struct store_txn *t, const char *access_key, struct store_user *out);
 int store_get_job(struct store_txn *t, uint64_t id, struct store_job *out);
+int store_get_master(struct store_txn *t, uint64_t id, struct store_master *out);
 
 /* Iteration in key order (ids ascending, users by id). The callback returns 0 to go on, 1 to stop
  * early (the walk then returns 0), or a negative error that the walk returns. The record pointer
@@ -81,6 +82,7 @@ typedef int (*store_node_cb)(const struct store_node *n, void *arg);
 typedef int (*store_nodeset_cb)(const struct store_nodeset *ns, void *arg);
 typedef int (*store_user_cb)(const struct store_user *u, void *arg);
 typedef int (*store_job_cb)(const struct store_job *j, void *arg);
+typedef int (*store_master_cb)(const struct store_master *m, void *arg);
 
 int store_foreach_vol(struct store_txn *t, store_vol_cb cb, void *arg);
 /* vol_id 0 walks every partition. */
@@ -91,6 +93,7 @@ int store_foreach_metanode(struct store_txn *t, store_node_cb cb, void *arg);
 int store_foreach_nodeset(struct store_txn *t, store_nodeset_cb cb, void *arg);
 int store_foreach_user(struct store_txn *t, store_user_cb cb, void *arg);
 int store_foreach_job(struct store_txn *t, store_job_cb cb, void *arg);
+int store_foreach_master(struct store_txn *t, store_master_cb cb, void *arg);
 
 /* Batches. Adding a record encodes it at once, so the batch owns its bytes. */
 struct store_batch *store_batch_new(void);
@@ -114,6 +117,8 @@ int store_batch_put_user(struct store_batch *b, const struct store_user *u);
 int store_batch_del_user(struct store_batch *b, const char *user_id);
 int store_batch_put_job(struct store_batch *b, const struct store_job *j);
 int store_batch_del_job(struct store_batch *b, uint64_t id);
+int store_batch_put_master(struct store_batch *b, const struct store_master *m);
+int store_batch_del_master(struct store_batch *b, uint64_t id);
 /* Set counter c to value if value is larger (ID ranges are reserved by raising the ceiling). */
 int store_batch_raise_counter(struct store_batch *b, enum store_counter c, uint64_t value);
 

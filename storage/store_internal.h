@@ -57,6 +57,7 @@ union store_record {
     struct store_nodeset nodeset;
     struct store_user user;
     struct store_job job;
+    struct store_master master;
 };
 
 /* What the store derives from a record: where it lives and which secondary keys point at it. */

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine.
 #
+#   tools/setup.sh run     install what is missing, build, start a local cluster (3 masters, 3 meta
+#                          nodes, 3 data nodes on 127.0.0.1; tools/cfs-cluster.sh stop|status|clean)
 #   tools/setup.sh test    install what is missing, build (gcc, clang, ASan+UBSan), run every test
 #   tools/setup.sh deps    only install the Debian packages that are missing
 #   tools/setup.sh build   install, then build with gcc into build/
@@ -83,6 +85,12 @@ build)
     install_deps
     build build gcc
     ;;
+run)
+    install_deps
+    build build gcc
+    shift
+    exec "$root/tools/cfs-cluster.sh" start "$@"
+    ;;
 test)
     install_deps
     check_format
@@ -93,7 +101,7 @@ test)
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan
     ;;
 *)
-    echo "usage: tools/setup.sh [test|deps|build]" >&2
+    echo "usage: tools/setup.sh [run|test|deps|build]" >&2
     exit 2
     ;;
 esac

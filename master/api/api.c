@@ -6,16 +6,19 @@
 #include "common/log.h"
 #include "master/api/api_internal.h"
 #include "master/core/master.h"
+#include "master/core/workers.h"
 #include "master/raft/raft_node.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Every route group contributes a table; they are joined once at start. */
 static const struct api_group *const groups[] = {
-    &api_cluster_group,   &api_node_group, &api_vol_group,
-    &api_partition_group, &api_user_group, &api_metrics_group,
+    &api_cluster_group, &api_node_group,    &api_vol_group,  &api_partition_group,
+    &api_user_group,    &api_metrics_group, &api_raft_group,
 };
 
 struct api_state {
@@ -24,6 +27,159 @@ struct api_state {
 };
 
 static struct api_state state;
+
+/* Proxy mode: a follower forwards the request to the leader from a worker thread and relays
+ * the leader's status, content type and body unchanged. Everything the worker needs is copied
+ * on the loop first; the request itself is only touched again on the loop, to answer. */
+struct proxy_job {
+    struct http_req *r;
+    char url[2048];
+    bool post;
+    char *body;
+    size_t len;
+    char ctype[128];
+    long status;
+    char *resp;
+    size_t resp_len;
+    char resp_ctype[128];
+    char error[CURL_ERROR_SIZE];
+};
+
+static size_t proxy_body_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct proxy_job *j = arg;
+    size_t n = size * nmemb;
+    char *grown = realloc(j->resp, j->resp_len + n + 1);
+
+    if (grown == NULL) {
+        return 0;
+    }
+    memcpy(grown + j->resp_len, ptr, n);
+    j->resp_len += n;
+    grown[j->resp_len] = '\0';
+    j->resp = grown;
+    return n;
+}
+
+static size_t proxy_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct proxy_job *j = arg;
+    size_t n = size * nmemb;
+
+    if (n > 13 && strncasecmp(ptr, "content-type:", 13) == 0) {
+        size_t k = 13;
+        while (k < n && ptr[k] == ' ') {
+            k++;
+        }
+        snprintf(j->resp_ctype, sizeof(j->resp_ctype), "%.*s", (int)(n - k), ptr + k);
+        j->resp_ctype[strcspn(j->resp_ctype, "\r\n")] = '\0';
+    }
+    return n;
+}
+
+static void proxy_run(void *arg)
+{
+    struct proxy_job *j = arg;
+    struct curl_slist *headers = NULL;
+    CURL *c = curl_easy_init();
+    char ct[160];
+
+    if (c == NULL) {
+        snprintf(j->error, sizeof(j->error), "out of memory");
+        return;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, j->url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->error);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, proxy_body_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, proxy_header_cb);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+    if (j->post) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)j->len);
+        if (j->ctype[0] != '\0') {
+            snprintf(ct, sizeof(ct), "Content-Type: %s", j->ctype);
+            headers = curl_slist_append(headers, ct);
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        }
+    }
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &j->status);
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+}
+
+static const char *reason_of(long status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 307:
+        return "Temporary Redirect";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Response";
+    }
+}
+
+static void proxy_done(void *arg)
+{
+    struct proxy_job *j = arg;
+
+    if (j->status > 0) {
+        http_req_reply_raw(j->r, (int)j->status, reason_of(j->status),
+                           j->resp_ctype[0] != '\0' ? j->resp_ctype : NULL,
+                           j->resp != NULL ? j->resp : "", j->resp_len, NULL, NULL);
+    } else {
+        static const char body[] = "{\"code\":1,\"msg\":\"leader unreachable\",\"data\":null}";
+        http_req_reply_raw(j->r, 502, "Bad Gateway", "application/json", body, sizeof(body) - 1,
+                           NULL, NULL);
+    }
+    free(j->body);
+    free(j->resp);
+    free(j);
+}
+
+static void proxy(struct master *m, struct http_req *r, const char *leader)
+{
+    struct proxy_job *j = calloc(1, sizeof(*j));
+    const char *body, *ctype = http_req_header(r, "content-type");
+    size_t len;
+
+    if (j == NULL) {
+        http_req_reply_error(r, API_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    body = http_req_body(r, &len);
+    j->r = r;
+    j->post = strcmp(http_req_method(r), "POST") == 0;
+    snprintf(j->url, sizeof(j->url), "http://%s%s%s%s", leader, http_req_path(r),
+             http_req_query(r)[0] != '\0' ? "?" : "", http_req_query(r));
+    snprintf(j->ctype, sizeof(j->ctype), "%s", ctype != NULL ? ctype : "");
+    j->body = malloc(len + 1);
+    if (j->body == NULL) {
+        free(j);
+        http_req_reply_error(r, API_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    memcpy(j->body, body, len);
+    j->body[len] = '\0';
+    j->len = len;
+    if (workers_submit(m->workers, proxy_run, proxy_done, j) != 0) {
+        free(j->body);
+        free(j);
+        http_req_reply_error(r, API_INTERNAL_ERROR, "cannot forward to the leader");
+    }
+}
 
 /* The leader interceptor. The ready leader serves everything. A follower serves routes marked
  * for any master, and client reads when followerRead is on; otherwise it sends the client to the
@@ -45,6 +201,10 @@ static bool intercept(struct http_req *r, const struct http_route *route, void *
         static const char body[] = "{\"code\":33,\"msg\":\"no leader\",\"data\":null}";
         http_req_reply_raw(r, 503, "Service Unavailable", "application/json", body,
                            sizeof(body) - 1, "retry-after", "1");
+        return true;
+    }
+    if (strcmp(m->cfg.leader_forward, "proxy") == 0) {
+        proxy(m, r, leader);
         return true;
     }
     snprintf(url, sizeof(url), "http://%s%s%s%s", leader, http_req_path(r),

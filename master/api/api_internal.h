@@ -24,6 +24,7 @@ extern const struct api_group api_vol_group;
 extern const struct api_group api_partition_group;
 extern const struct api_group api_user_group;
 extern const struct api_group api_metrics_group;
+extern const struct api_group api_raft_group;
 
 const struct http_route_stats *api_route_stats(struct master *m, size_t *n);
 

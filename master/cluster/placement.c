@@ -413,6 +413,13 @@ out:
     return rv;
 }
 
+bool placement_writable(const struct topo_node *node, const struct placement_policy *policy)
+{
+    const struct placement_request req = {.kind = node->kind};
+
+    return why_not(node, &req, policy) == WHY_WRITABLE;
+}
+
 uint64_t placement_pick_nodeset(const struct topo_nodeset *sets, size_t n, const char *zone,
                                 enum topo_kind kind)
 {

@@ -57,6 +57,10 @@ int placement_choose(struct topo_node *nodes, size_t n, const struct placement_r
                      const struct placement_policy *policy, uint64_t *rng, size_t *chosen,
                      char *errmsg);
 
+/* True when node may take a new replica by the rules above (active, not read-only, not
+ * decommissioning, enough free space or memory): what the node views show as IsWriteAble. */
+bool placement_writable(const struct topo_node *node, const struct placement_policy *policy);
+
 /* Registration: the nodeset of zone with the most free slots (capacity − nodes of kind) for a
  * new node of kind, the lowest id among equals; 0 when every one is full and a new nodeset is
  * needed. */

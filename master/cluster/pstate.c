@@ -344,6 +344,24 @@ static int mp_collect_cb(const struct store_mp *mp, void *arg)
     return 0;
 }
 
+json_t *pstate_mp_view(const struct store_mp *mp, const struct pstate_part *p)
+{
+    struct mp_view view = {0};
+
+    view.id = mp->id;
+    view.start = mp->start;
+    view.end = mp->end;
+    view.max_inode_id = p->max_inode_id;
+    view.inode_count = p->inode_count;
+    view.dentry_count = p->dentry_count;
+    view.is_recover = mp->is_recover;
+    view.nhosts = mp->nhosts;
+    memcpy(view.hosts, mp->hosts, sizeof(view.hosts));
+    snprintf(view.leader, sizeof(view.leader), "%s", p->leader);
+    view.status = p->status;
+    return jc_encode(mp_view_fields, &view);
+}
+
 static int mp_status(struct refresh *rf, const struct store_mp *mp, bool last, json_t *list)
 {
     struct status_mp_replica reps[2 * STORE_MAX_HOSTS];
@@ -351,7 +369,6 @@ static int mp_status(struct refresh *rf, const struct store_mp *mp, bool last, j
     struct status_mp_input in = {0};
     struct status_mp_result res;
     struct pstate_part p = {0};
-    struct mp_view view = {0};
 
     if (n > STORE_MAX_HOSTS) {
         n = STORE_MAX_HOSTS;
@@ -402,18 +419,7 @@ static int mp_status(struct refresh *rf, const struct store_mp *mp, bool last, j
     rf->vol->vol.inode_count += p.inode_count;
     rf->vol->vol.dentry_count += p.dentry_count;
     rf->vol->vol.max_mp_id = mp->id;
-    view.id = mp->id;
-    view.start = mp->start;
-    view.end = mp->end;
-    view.max_inode_id = p.max_inode_id;
-    view.inode_count = p.inode_count;
-    view.dentry_count = p.dentry_count;
-    view.is_recover = mp->is_recover;
-    view.nhosts = mp->nhosts;
-    memcpy(view.hosts, mp->hosts, sizeof(view.hosts));
-    snprintf(view.leader, sizeof(view.leader), "%s", p.leader);
-    view.status = p.status;
-    return json_array_append_new(list, jc_encode(mp_view_fields, &view)) == 0 ? 0 : -ENOMEM;
+    return json_array_append_new(list, pstate_mp_view(mp, &p)) == 0 ? 0 : -ENOMEM;
 }
 
 static char *envelope(int code, const char *msg, json_t *data, size_t *len)

@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include "storage/records.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,10 @@ void pstate_counts(struct pstate *ps, struct pstate_counts *out);
  * returns how many there are, copying at most max. */
 size_t pstate_bad_dps(struct pstate *ps, uint64_t *ids, size_t max);
 size_t pstate_bad_mps(struct pstate *ps, uint64_t *ids, size_t max);
+
+/* The /client/metaPartitions entry (v3.5 MetaPartitionView) of mp with status p, for views that
+ * list meta partitions themselves (/client/vol). NULL when out of memory. */
+json_t *pstate_mp_view(const struct store_mp *mp, const struct pstate_part *p);
 
 /* The cached envelope for /client/partitions or /client/metaPartitions of a volume: a malloc'd
  * copy, or NULL when the volume is unknown (or marked deleted) to the last refresh. */

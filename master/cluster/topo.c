@@ -18,6 +18,8 @@ struct node {
     struct topo_node view;
     unsigned char *reports; /* nreports reports of report_size[view.kind] bytes */
     size_t nreports;
+    struct topo_disk *disks; /* data nodes: the disks of the last heartbeat */
+    size_t ndisks;
 };
 
 /* Report idx of node, in the index of its partition. */
@@ -108,6 +110,7 @@ static void free_node(void *value)
     struct node *n = value;
 
     free(n->reports);
+    free(n->disks);
     free(n);
 }
 
@@ -455,6 +458,70 @@ int topo_apply_mn_heartbeat(struct topo *t, const char *addr, const struct mn_he
     };
 
     return apply_heartbeat(t, addr, &hb, now_ms, res, errmsg);
+}
+
+int topo_put_disks(struct topo *t, const char *addr, const struct dn_heartbeat_resp *resp)
+{
+    struct topo_disk *disks = NULL;
+    struct node *n;
+
+    if (resp->ndisk_stats > 0) {
+        disks = calloc(resp->ndisk_stats, sizeof(*disks));
+        if (disks == NULL) {
+            return -ENOMEM;
+        }
+    }
+    for (uint32_t i = 0; i < resp->ndisk_stats; i++) {
+        const struct dn_disk_stat *st = &resp->disk_stats[i];
+        snprintf(disks[i].path, sizeof(disks[i].path), "%s", st->disk_path);
+        disks[i].total = st->total;
+        disks[i].used = st->used;
+        disks[i].available = st->available;
+        disks[i].status = st->status;
+        for (uint32_t k = 0; k < resp->nbad_disks && !disks[i].bad; k++) {
+            disks[i].bad = strcmp(resp->bad_disks[k], st->disk_path) == 0;
+        }
+    }
+    pthread_mutex_lock(&t->mu);
+    n = hmap_get_str(t->nodes[TOPO_DATA], addr);
+    if (n != NULL) {
+        free(n->disks);
+        n->disks = disks;
+        n->ndisks = resp->ndisk_stats;
+        disks = NULL;
+    }
+    pthread_mutex_unlock(&t->mu);
+    free(disks);
+    return n != NULL ? 0 : CFS_ENOTFOUND;
+}
+
+int topo_copy_disks(struct topo *t, const char *addr, struct topo_disk **out, size_t *n)
+{
+    struct topo_disk *disks = NULL;
+    struct node *node;
+    size_t count = 0;
+    int rv = CFS_ENOTFOUND;
+
+    pthread_mutex_lock(&t->mu);
+    node = hmap_get_str(t->nodes[TOPO_DATA], addr);
+    if (node != NULL) {
+        rv = 0;
+        count = node->ndisks;
+        if (count > 0) {
+            disks = malloc(count * sizeof(*disks));
+            if (disks == NULL) {
+                rv = -ENOMEM;
+            } else {
+                memcpy(disks, node->disks, count * sizeof(*disks));
+            }
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (rv == 0) {
+        *out = disks;
+        *n = count;
+    }
+    return rv;
 }
 
 static size_t count_nodes_locked(const struct topo *t)

@@ -96,6 +96,25 @@ int topo_apply_dn_heartbeat(struct topo *t, const char *addr, const struct dn_he
 int topo_apply_mn_heartbeat(struct topo *t, const char *addr, const struct mn_heartbeat_resp *resp,
                             uint64_t now_ms, struct topo_hb_result *res, char *errmsg);
 
+/* A data node's disk as its last heartbeat described it (DiskStats, BadDisks). */
+struct topo_disk {
+    char path[STORE_PATH_SIZE];
+    uint64_t total; /* bytes */
+    uint64_t used;
+    uint64_t available;
+    int32_t status; /* on the partition scale: DP_STATUS_READ_WRITE, _READ_ONLY, _UNAVAILABLE */
+    bool bad;       /* listed in BadDisks */
+};
+
+/* Keep the disks of a data node's heartbeat response (replacing the previous ones), for the disk
+ * views; call it with the response just applied. CFS_ENOTFOUND for a node not registered,
+ * -ENOMEM (the previous disks stay). */
+int topo_put_disks(struct topo *t, const char *addr, const struct dn_heartbeat_resp *resp);
+
+/* The disks of a data node's last heartbeat (malloc'd; NULL when none). CFS_ENOTFOUND when the
+ * node is unknown. */
+int topo_copy_disks(struct topo *t, const char *addr, struct topo_disk **out, size_t *n);
+
 struct topo_change {
     enum topo_kind kind;
     char addr[STORE_ADDR_SIZE];

@@ -30,11 +30,30 @@
  * Shutdown: stop accepting HTTP, let workers finish their operations (they may still need Raft),
  * stop Raft (commits pending writes), close the store. */
 
+int master_http_addr_of(const struct master *m, uint64_t id, char *buf, size_t size)
+{
+    const struct master_peer *p;
+    struct store_master rec;
+    struct store_txn *t;
+    int rv = CFS_ENOTFOUND;
+
+    /* Masters added with /raftNode/add are only known from their replicated record. */
+    if (id != 0 && store_read_begin(m->store, &t) == 0) {
+        rv = store_get_master(t, id, &rec);
+        store_txn_end(t);
+        if (rv == 0) {
+            snprintf(buf, size, "%s", rec.http_addr);
+            return 0;
+        }
+    }
+    p = master_config_peer(&m->cfg, id);
+    snprintf(buf, size, "%s", p != NULL ? p->http_addr : "");
+    return p != NULL ? 0 : CFS_ENOTFOUND;
+}
+
 void master_leader_http_addr(const struct master *m, char *buf, size_t size)
 {
-    const struct master_peer *p = master_config_peer(&m->cfg, m->leader_id);
-
-    snprintf(buf, size, "%s", p != NULL ? p->http_addr : "");
+    master_http_addr_of(m, m->leader_id, buf, size);
 }
 
 /* --- proposals from workers ----------------------------------------------------------------- */
@@ -422,7 +441,7 @@ static int open_parts(struct master *m, char *errmsg)
     ro.dir = m->cfg.wal_dir;
     ro.fsm = m->fsm;
     /* Only a master with no state at all forms the group; one with state never re-forms it. */
-    ro.bootstrap = store_applied_index(m->store) == 0;
+    ro.bootstrap = store_applied_index(m->store) == 0 && !m->cfg.join;
     for (uint32_t i = 0; i < m->cfg.npeers && i < RAFT_NODE_MAX_MEMBERS; i++) {
         ro.members[i].id = m->cfg.peers[i].id;
         snprintf(ro.members[i].addr, sizeof(ro.members[i].addr), "%s", m->cfg.peers[i].raft_addr);

@@ -81,6 +81,10 @@ int master_alloc_ids(struct master *m, enum store_counter c, uint32_t n, uint64_
 /* From any thread: recompute partition statuses soon (after a change that affects them). */
 void master_refresh_soon(struct master *m);
 
+/* The HTTP address of master id (from the replicated master records, else the configured
+ * peers): 0, or CFS_ENOTFOUND with buf "". */
+int master_http_addr_of(const struct master *m, uint64_t id, char *buf, size_t size);
+
 /* The HTTP address of the current leader ("" when unknown). */
 void master_leader_http_addr(const struct master *m, char *buf, size_t size);
 

@@ -46,6 +46,7 @@ const struct jc_field master_config_fields[] = {
     F(follower_read, "followerRead", JC_BOOL),
     F(leader_forward, "leaderForward", JC_STR),
     F(single_node_mode, "singleNodeMode", JC_BOOL),
+    F(join, "join", JC_BOOL),
     /* CubeFS keys we accept and ignore, so a CubeFS master.json loads without warnings. */
     JC_CONST("role", JC_EMIT_NULL),
     JC_CONST("prof", JC_EMIT_NULL),
@@ -67,9 +68,10 @@ void master_config_default(struct master_config *c)
     snprintf(c->log_level, sizeof(c->log_level), "info");
     c->retain_logs = 20000;
     c->snapshot_threshold = 8192;
-    /* Raft timing for a LAN: 100 ms heartbeats and a 1 s election timeout give failover in
-     * about 1.5 s; CubeFS's own floor (500 ms x 5) would take 3-4 s with libraft. */
-    c->tick_interval = 100;
+    /* Raft timing for a LAN: libraft's failover takes about two election timeouts (leader
+     * stickiness plus randomised timeouts), so 50 ms heartbeats and a 500 ms election timeout
+     * fail over in about 1 s; CubeFS's floor (500 ms x 5) would take 3-4 s here. */
+    c->tick_interval = 50;
     c->election_tick = 10;
     c->node_set_cap = 18;
     c->meta_node_reserved_mem = 1ull << 30;

@@ -61,6 +61,7 @@ struct master_config {
     bool follower_read;                  /* followerRead: followers serve client reads */
     char leader_forward[16];             /* leaderForward: "redirect" (307) or "proxy" */
     bool single_node_mode;               /* singleNodeMode: allow fewer hosts than replicas */
+    bool join; /* join: never form a group; wait to be added with /raftNode/add */
 
     /* Derived by master_config_finish(). */
     uint32_t npeers;

@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/url.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -108,43 +109,14 @@ static void req_free(struct http_req *r)
     free(r);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* application/x-www-form-urlencoded: '+' is a space, %XX a byte. A malformed escape is kept as
- * text, so the handler's own validation names the parameter instead of the value vanishing. */
-static char *url_decode(const char *s, size_t n)
+/* The n bytes at s decoded into a malloc'd string (see url_decode). */
+static char *decode_dup(const char *s, size_t n)
 {
     char *out = malloc(n + 1);
-    size_t j = 0;
 
-    if (out == NULL) {
-        return NULL;
+    if (out != NULL) {
+        url_decode(s, n, out, n + 1);
     }
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '+') {
-            out[j++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-                   (lo = hexval(s[i + 2])) >= 0) {
-            out[j++] = (char)(hi << 4 | lo);
-            i += 2;
-        } else {
-            out[j++] = s[i];
-        }
-    }
-    out[j] = '\0';
     return out;
 }
 
@@ -166,9 +138,9 @@ static int add_params(struct http_req *r, const char *s, size_t n)
                 return -1;
             }
             r->params = grown;
-            r->params[r->nparams].name = url_decode(s + i, eq - i);
+            r->params[r->nparams].name = decode_dup(s + i, eq - i);
             r->params[r->nparams].value =
-                eq < end ? url_decode(s + eq + 1, end - eq - 1) : url_decode("", 0);
+                eq < end ? decode_dup(s + eq + 1, end - eq - 1) : decode_dup("", 0);
             if (r->params[r->nparams].name == NULL || r->params[r->nparams].value == NULL) {
                 free(r->params[r->nparams].name);
                 free(r->params[r->nparams].value);

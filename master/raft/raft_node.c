@@ -3,6 +3,7 @@
 #include "master/raft/raft_node.h"
 
 #include "common/clock.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -53,6 +54,13 @@ struct raft_node {
     uint64_t id;
     bool was_leader;
     uint64_t last_leader;
+    /* Leader: when each member was last heard from. libraft only keeps a per-follower "received
+     * within this election timeout" flag that it clears every election timeout, so the poll
+     * turns it into a time. */
+    struct {
+        uint64_t id;
+        uint64_t ms;
+    } contacts[RAFT_NODE_MAX_MEMBERS];
     void (*on_leader)(void *arg, bool leader, uint64_t leader_id);
     void *on_leader_arg;
     bool closing;
@@ -360,6 +368,44 @@ int raft_node_barrier(struct raft_node *n, raft_node_done_cb cb, void *arg)
 
 /* --- leadership, deadlines ------------------------------------------------------------------ */
 
+static void note_contacts(struct raft_node *n, uint64_t now)
+{
+    const struct raft_configuration *c = &n->raft.configuration;
+
+    for (unsigned i = 0; i < c->n; i++) {
+        raft_id id = c->servers[i].id;
+        size_t k = 0;
+        if (id != n->id && !n->raft.leader_state.progress[i].recent_recv) {
+            continue;
+        }
+        /* Slots fill in order and are only cleared together: the member's slot or the first
+         * free one. */
+        while (k < RAFT_NODE_MAX_MEMBERS && n->contacts[k].id != id && n->contacts[k].id != 0) {
+            k++;
+        }
+        if (k < RAFT_NODE_MAX_MEMBERS) {
+            n->contacts[k].id = id;
+            n->contacts[k].ms = now;
+        }
+    }
+}
+
+static uint64_t contact_of(struct raft_node *n, uint64_t id)
+{
+    if (!raft_node_is_leader(n)) {
+        return 0;
+    }
+    if (id == n->id) {
+        return clock_mono_ms();
+    }
+    for (size_t k = 0; k < RAFT_NODE_MAX_MEMBERS; k++) {
+        if (n->contacts[k].id == id) {
+            return n->contacts[k].ms;
+        }
+    }
+    return 0;
+}
+
 static void poll_cb(uv_timer_t *h)
 {
     struct raft_node *n = h->data;
@@ -379,9 +425,13 @@ static void poll_cb(uv_timer_t *h)
                  is_leader ? " (this master)" : "", (unsigned long long)n->raft.current_term);
         n->was_leader = is_leader;
         n->last_leader = leader;
+        memset(n->contacts, 0, sizeof(n->contacts));
         if (n->on_leader != NULL) {
             n->on_leader(n->on_leader_arg, is_leader, leader);
         }
+    }
+    if (is_leader) {
+        note_contacts(n, now);
     }
     for (p = n->proposals; p != NULL; p = next) {
         next = p->next;
@@ -437,6 +487,7 @@ size_t raft_node_members(struct raft_node *n, struct raft_node_member *out, size
         out[i].id = c->servers[i].id;
         snprintf(out[i].addr, sizeof(out[i].addr), "%s", c->servers[i].address);
         out[i].role = c->servers[i].role;
+        out[i].contact_ms = contact_of(n, c->servers[i].id);
     }
     return c->n;
 }
@@ -575,32 +626,6 @@ static void failed_start_closed_cb(struct raft *r)
     free(n);
 }
 
-static int make_dir(const char *dir, char *errmsg)
-{
-    char path[4096];
-
-    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-        errors_set(errmsg, "walDir too long");
-        return -ENAMETOOLONG;
-    }
-    for (char *p = path + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-                goto fail;
-            }
-            *p = '/';
-        }
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        goto fail;
-    }
-    return 0;
-fail:
-    errors_set(errmsg, "cannot create %s: %s", path, strerror(errno));
-    return -errno;
-}
-
 static int bootstrap(struct raft_node *n, const struct raft_node_options *o, char *errmsg)
 {
     struct raft_configuration conf;
@@ -647,7 +672,7 @@ int raft_node_start(uv_loop_t *loop, const struct raft_node_options *o, struct r
     n->rfsm.snapshot = fsm_snapshot_cb;
     n->rfsm.snapshot_finalize = fsm_snapshot_finalize_cb;
     n->rfsm.restore = fsm_restore_cb;
-    rv = make_dir(o->dir, errmsg);
+    rv = fsutil_mkdirs(o->dir, errmsg);
     if (rv != 0) {
         goto out;
     }

@@ -38,6 +38,9 @@ struct raft_node_member {
     uint64_t id;
     char addr[RAFT_NODE_ADDR_SIZE]; /* Raft address, ip:port */
     int role;                       /* enum raft_node_role */
+    /* On the leader: monotonic ms when the member was last heard from (this member: now), polled
+     * every heartbeat; 0 when unknown (never heard from, or this member does not lead). */
+    uint64_t contact_ms;
 };
 
 struct raft_node_options {

@@ -42,6 +42,7 @@ struct node {
     const char *ip;
     const char *add_path; /* the registration route */
     const char *response_path;
+    bool null_request; /* posts task responses with "Request": null, as CubeFS's meta node */
     uint16_t port;
     char addr[TASK_ADDR_SIZE];
     char config[PATH_MAX];
@@ -65,7 +66,8 @@ static struct node mn = {.name = "metanode",
                          .binary = "metanode_proto/cfs-metanode",
                          .ip = "127.0.0.22",
                          .add_path = "/metaNode/add",
-                         .response_path = "/metaNode/response"};
+                         .response_path = "/metaNode/response",
+                         .null_request = true};
 
 /* ---- sockets ----------------------------------------------------------------------------- */
 
@@ -231,6 +233,52 @@ static bool data_is(const struct packet *p, const char *text)
     return p->data != NULL && p->size == strlen(text) && memcmp(p->data, text, p->size) == 0;
 }
 
+/* Send one task (taking request) and expect OpOk; the reply goes to *reply for more checks (the
+ * caller clears it), or is dropped when reply is NULL. */
+static void exchange_ok(const struct node *n, uint8_t opcode, uint64_t partition_id,
+                        json_t *request, struct packet *reply)
+{
+    struct packet got = {0};
+    struct packet sent = {0};
+
+    CU_ASSERT_EQUAL_FATAL(exchange(n, opcode, partition_id, request, &got, &sent), 0);
+    assert_ok_reply(&got, &sent);
+    if (reply != NULL) {
+        *reply = got;
+    } else {
+        packet_clear(&got);
+    }
+}
+
+/* A packet captured from a CubeFS master (tests/data/cubefs-packets/<name>): its bytes
+ * (malloc'd, *len of them) and its decoded header in *sent. */
+static uint8_t *golden_packet(const char *name, size_t *len, struct packet *sent)
+{
+    char relative[128];
+    uint8_t *bytes;
+
+    snprintf(relative, sizeof(relative), "cubefs-packets/%s", name);
+    bytes = test_read_file(test_data_path(relative), len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    CU_ASSERT_EQUAL_FATAL(packet_decode(bytes, *len, PACKET_DEFAULT_MAX_BODY, sent, len), 0);
+    return bytes;
+}
+
+/* Send golden bytes and expect OpOk, as exchange_ok. */
+static void golden_ok(const struct node *n, const uint8_t *bytes, size_t len,
+                      const struct packet *sent, struct packet *reply)
+{
+    struct packet got = {0};
+
+    CU_ASSERT_EQUAL_FATAL(exchange_raw(n, bytes, len, &got), 0);
+    assert_ok_reply(&got, sent);
+    if (reply != NULL) {
+        *reply = got;
+    } else {
+        packet_clear(&got);
+    }
+}
+
 /* ---- processes --------------------------------------------------------------------------- */
 
 static bool port_open(void *arg)
@@ -312,6 +360,29 @@ static int take_response(const struct node *n, uint8_t opcode, struct admin_task
     }
 }
 
+/* An async task: send it (taking request, which must not be NULL), expect an empty OpOk ack, and
+ * take what the node then posts. The posted task carries the request back, or "Request": null
+ * from a node that posts it so. */
+static void posted_ok(const struct node *n, uint8_t opcode, uint64_t partition_id, json_t *request,
+                      struct admin_task *posted)
+{
+    struct packet reply = {0};
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(request);
+    json_incref(request);
+    exchange_ok(n, opcode, partition_id, request, &reply);
+    CU_ASSERT_EQUAL(reply.size, 0);
+    packet_clear(&reply);
+    CU_ASSERT_EQUAL_FATAL(take_response(n, opcode, posted), 0);
+    CU_ASSERT_STRING_EQUAL(posted->operator_addr, n->addr);
+    if (n->null_request) {
+        CU_ASSERT_PTR_NULL(posted->request);
+    } else {
+        CU_ASSERT_TRUE(json_equal(posted->request, request));
+    }
+    json_decref(request);
+}
+
 /* ---- fixture ----------------------------------------------------------------------------- */
 
 static void node_paths(struct node *n)
@@ -369,6 +440,18 @@ static void dp_dir(char *buf, size_t size, const char *disk, uint64_t id, uint64
              (unsigned long long)psize);
 }
 
+/* The META file of data partition id (of size bytes) on disk, decoded into *meta. */
+static void read_dn_meta(const char *disk, uint64_t id, uint64_t size, struct dn_partition *meta)
+{
+    char path[PATH_MAX];
+    char errmsg[ERRMSG_SIZE] = "";
+
+    dp_dir(path, sizeof(path), disk, id, size);
+    strcat(path, "/META");
+    memset(meta, 0, sizeof(*meta));
+    CU_ASSERT_EQUAL(node_files_read_json(path, dn_partition_fields, meta, errmsg), 0);
+}
+
 #define GOLDEN_DP_SIZE 128849018880ull /* PartitionSize in dp_create_req.bin */
 
 static json_t *dn_create_request(uint64_t id, uint64_t size)
@@ -420,42 +503,31 @@ static void test_dn_create_replies_like_cubefs(void)
 {
     struct packet reply = {0};
     struct packet sent = {0};
-    struct dn_partition meta = {0};
+    struct dn_partition meta;
     char path[PATH_MAX];
-    char errmsg[ERRMSG_SIZE];
     uint8_t *golden;
     size_t len;
 
-    /* The golden create request, byte for byte as a CubeFS master sends it. */
-    golden = test_read_file(test_data_path("cubefs-packets/dp_create_req.bin"), &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(golden);
-    CU_ASSERT_EQUAL_FATAL(packet_decode(golden, len, PACKET_DEFAULT_MAX_BODY, &sent, &len), 0);
-    CU_ASSERT_EQUAL_FATAL(exchange_raw(&dn, golden, len, &reply), 0);
-    assert_ok_reply(&reply, &sent);
-    CU_ASSERT_EQUAL(reply.req_id, 4); /* as in dp_create_reply_ok */
-    CU_ASSERT_TRUE(data_is(&reply, disk1));
-    packet_clear(&reply);
-    dp_dir(path, sizeof(path), disk1, 7, GOLDEN_DP_SIZE);
-    strcat(path, "/META");
-    CU_ASSERT_EQUAL(node_files_read_json(path, dn_partition_fields, &meta, errmsg), 0);
-    CU_ASSERT_EQUAL(meta.partition_id, 7);
-    CU_ASSERT_STRING_EQUAL(meta.vol_name, "vol1");
-    CU_ASSERT_EQUAL(meta.npeers, 3);
-    CU_ASSERT_STRING_EQUAL(meta.peers[0].addr, GOLDEN_ADDR);
-    CU_ASSERT_EQUAL(meta.nhosts, 3);
-
-    /* Resent: the same answer, nothing changes. */
-    CU_ASSERT_EQUAL_FATAL(exchange_raw(&dn, golden, len, &reply), 0);
-    assert_ok_reply(&reply, &sent);
-    CU_ASSERT_TRUE(data_is(&reply, disk1));
-    packet_clear(&reply);
+    /* The golden create request, byte for byte as a CubeFS master sends it; resent, the same
+     * answer and nothing changes. */
+    golden = golden_packet("dp_create_req.bin", &len, &sent);
+    for (int i = 0; i < 2; i++) {
+        golden_ok(&dn, golden, len, &sent, &reply);
+        CU_ASSERT_EQUAL(reply.req_id, 4); /* as in dp_create_reply_ok */
+        CU_ASSERT_TRUE(data_is(&reply, disk1));
+        packet_clear(&reply);
+        read_dn_meta(disk1, 7, GOLDEN_DP_SIZE, &meta);
+        CU_ASSERT_EQUAL(meta.partition_id, 7);
+        CU_ASSERT_STRING_EQUAL(meta.vol_name, "vol1");
+        CU_ASSERT_EQUAL(meta.npeers, 3);
+        CU_ASSERT_STRING_EQUAL(meta.peers[0].addr, GOLDEN_ADDR);
+        CU_ASSERT_EQUAL(meta.nhosts, 3);
+    }
     packet_clear(&sent);
     free(golden);
 
     /* A second partition, led by this node (first member). */
-    CU_ASSERT_EQUAL_FATAL(
-        exchange(&dn, OP_CREATE_DATA_PARTITION, 8, dn_create_request(8, 4096), &reply, &sent), 0);
-    assert_ok_reply(&reply, &sent);
+    exchange_ok(&dn, OP_CREATE_DATA_PARTITION, 8, dn_create_request(8, 4096), &reply);
     CU_ASSERT_TRUE(data_is(&reply, disk1));
     packet_clear(&reply);
     dp_dir(path, sizeof(path), disk1, 8, 4096);
@@ -468,36 +540,21 @@ static void test_dn_members_and_leader(void)
 {
     struct packet reply = {0};
     struct packet sent = {0};
-    struct dn_partition meta = {0};
-    char path[PATH_MAX];
-    char errmsg[ERRMSG_SIZE];
+    struct dn_partition meta;
     uint8_t *golden;
     size_t len;
 
-    /* The golden add: 127.0.0.4:17310 (id 9) joins partition 7. */
-    golden = test_read_file(test_data_path("cubefs-packets/dp_add_raft_member_req.bin"), &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(golden);
-    CU_ASSERT_EQUAL_FATAL(packet_decode(golden, len, PACKET_DEFAULT_MAX_BODY, &sent, &len), 0);
-    CU_ASSERT_EQUAL_FATAL(exchange_raw(&dn, golden, len, &reply), 0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
-    CU_ASSERT_EQUAL_FATAL(exchange_raw(&dn, golden, len, &reply), 0); /* resent: still OpOk */
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
+    /* The golden add: 127.0.0.4:17310 (id 9) joins partition 7; resent, still OpOk. */
+    golden = golden_packet("dp_add_raft_member_req.bin", &len, &sent);
+    golden_ok(&dn, golden, len, &sent, NULL);
+    golden_ok(&dn, golden, len, &sent, NULL);
     packet_clear(&sent);
     free(golden);
 
-    CU_ASSERT_EQUAL_FATAL(
-        exchange(&dn, OP_REMOVE_DATA_PARTITION_RAFT_MEMBER, 7,
-                 raft_member_request(dn_remove_raft_member_req_fields, 7, "127.0.0.2:17310"),
-                 &reply, &sent),
-        0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
+    exchange_ok(&dn, OP_REMOVE_DATA_PARTITION_RAFT_MEMBER, 7,
+                raft_member_request(dn_remove_raft_member_req_fields, 7, "127.0.0.2:17310"), NULL);
 
-    dp_dir(path, sizeof(path), disk1, 7, GOLDEN_DP_SIZE);
-    strcat(path, "/META");
-    CU_ASSERT_EQUAL(node_files_read_json(path, dn_partition_fields, &meta, errmsg), 0);
+    read_dn_meta(disk1, 7, GOLDEN_DP_SIZE, &meta);
     CU_ASSERT_EQUAL_FATAL(meta.npeers, 3);
     CU_ASSERT_STRING_EQUAL(meta.peers[0].addr, GOLDEN_ADDR);
     CU_ASSERT_STRING_EQUAL(meta.peers[1].addr, "127.0.0.3:17310");
@@ -520,35 +577,23 @@ static void test_dn_members_and_leader(void)
     packet_clear(&reply);
 
     /* TryToLeader (null Request) marks partition 7, which this node does not head. */
-    CU_ASSERT_EQUAL_FATAL(exchange(&dn, OP_DATA_PARTITION_TRY_TO_LEADER, 7, NULL, &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
-    memset(&meta, 0, sizeof(meta));
-    CU_ASSERT_EQUAL(node_files_read_json(path, dn_partition_fields, &meta, errmsg), 0);
+    exchange_ok(&dn, OP_DATA_PARTITION_TRY_TO_LEADER, 7, NULL, NULL);
+    read_dn_meta(disk1, 7, GOLDEN_DP_SIZE, &meta);
     CU_ASSERT_TRUE(meta.leader_marked);
 }
 
 static void test_dn_delete(void)
 {
     struct dn_delete_dp_req req = {0};
-    struct packet reply = {0};
-    struct packet sent = {0};
     char path[PATH_MAX];
 
-    CU_ASSERT_EQUAL_FATAL(
-        exchange(&dn, OP_CREATE_DATA_PARTITION, 9, dn_create_request(9, 4096), &reply, &sent), 0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
+    exchange_ok(&dn, OP_CREATE_DATA_PARTITION, 9, dn_create_request(9, 4096), NULL);
     dp_dir(path, sizeof(path), disk1, 9, 4096);
     CU_ASSERT_TRUE(exists(path));
     req.partition_id = 9;
     for (int i = 0; i < 2; i++) { /* the second time it is already gone: still OpOk */
-        CU_ASSERT_EQUAL_FATAL(exchange(&dn, OP_DELETE_DATA_PARTITION, 9,
-                                       jc_encode(dn_delete_dp_req_fields, &req), &reply, &sent),
-                              0);
-        assert_ok_reply(&reply, &sent);
-        packet_clear(&reply);
+        exchange_ok(&dn, OP_DELETE_DATA_PARTITION, 9, jc_encode(dn_delete_dp_req_fields, &req),
+                    NULL);
         CU_ASSERT_FALSE(exists(path));
     }
 }
@@ -574,30 +619,27 @@ static const struct dn_partition_report *dn_report(const struct dn_heartbeat_res
     return NULL;
 }
 
-/* Send a heartbeat task, check the ack, and decode what the node posts. */
-static void dn_heartbeat(struct dn_heartbeat_resp *out)
+/* Send a heartbeat task to n, check the ack, and decode the Response it posts with fields. */
+static void heartbeat(const struct node *n, uint8_t opcode, const struct jc_field *fields,
+                      void *out)
 {
     struct admin_task posted = {0};
-    struct packet reply = {0};
-    struct packet sent = {0};
     struct heartbeat_req hb = {0};
     char errmsg[ERRMSG_SIZE] = "";
 
     hb.curr_time = time(NULL);
     snprintf(hb.master_addr, sizeof(hb.master_addr), "%s", master_addr);
-    CU_ASSERT_EQUAL_FATAL(exchange(&dn, OP_DATA_NODE_HEARTBEAT, 0,
-                                   jc_encode(heartbeat_req_fields, &hb), &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    CU_ASSERT_EQUAL(reply.size, 0);
-    packet_clear(&reply);
-    CU_ASSERT_EQUAL_FATAL(take_response(&dn, OP_DATA_NODE_HEARTBEAT, &posted), 0);
-    CU_ASSERT_STRING_EQUAL(posted.operator_addr, dn.addr);
-    if (jc_decode(posted.response, dn_heartbeat_resp_fields, out, errmsg) != 0) {
+    posted_ok(n, opcode, 0, jc_encode(heartbeat_req_fields, &hb), &posted);
+    if (jc_decode(posted.response, fields, out, errmsg) != 0) {
         fprintf(stderr, "\nheartbeat response: %s\n", errmsg);
         CU_FAIL_FATAL("heartbeat response does not decode");
     }
     admin_task_clear(&posted);
+}
+
+static void dn_heartbeat(struct dn_heartbeat_resp *out)
+{
+    heartbeat(&dn, OP_DATA_NODE_HEARTBEAT, dn_heartbeat_resp_fields, out);
 }
 
 static void test_dn_heartbeat_reports_real_figures(void)
@@ -671,17 +713,10 @@ static void test_dn_load_posts_file_crcs(void)
     struct dn_load_dp_req req = {8};
     struct dn_load_dp_resp resp = {0};
     struct admin_task posted = {0};
-    struct packet reply = {0};
-    struct packet sent = {0};
     char errmsg[ERRMSG_SIZE] = "";
     char data[5000];
 
-    CU_ASSERT_EQUAL_FATAL(exchange(&dn, OP_LOAD_DATA_PARTITION, 8,
-                                   jc_encode(dn_load_dp_req_fields, &req), &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
-    CU_ASSERT_EQUAL_FATAL(take_response(&dn, OP_LOAD_DATA_PARTITION, &posted), 0);
+    posted_ok(&dn, OP_LOAD_DATA_PARTITION, 8, jc_encode(dn_load_dp_req_fields, &req), &posted);
     CU_ASSERT_EQUAL_FATAL(jc_decode(posted.response, dn_load_dp_resp_fields, &resp, errmsg), 0);
     CU_ASSERT_EQUAL(resp.partition_id, 8);
     CU_ASSERT_EQUAL(resp.status, TASK_SUCCEEDS);
@@ -696,12 +731,7 @@ static void test_dn_load_posts_file_crcs(void)
 
     /* An unknown partition: acked, and the posted answer says why. */
     req.partition_id = 42;
-    CU_ASSERT_EQUAL_FATAL(exchange(&dn, OP_LOAD_DATA_PARTITION, 42,
-                                   jc_encode(dn_load_dp_req_fields, &req), &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
-    CU_ASSERT_EQUAL_FATAL(take_response(&dn, OP_LOAD_DATA_PARTITION, &posted), 0);
+    posted_ok(&dn, OP_LOAD_DATA_PARTITION, 42, jc_encode(dn_load_dp_req_fields, &req), &posted);
     memset(&resp, 0, sizeof(resp));
     CU_ASSERT_EQUAL_FATAL(jc_decode(posted.response, dn_load_dp_resp_fields, &resp, errmsg), 0);
     CU_ASSERT_EQUAL(resp.status, TASK_FAILED);
@@ -731,8 +761,6 @@ static void test_dn_survives_garbage(void)
 {
     static const uint8_t garbage[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     struct packet p = {0};
-    struct packet reply = {0};
-    struct packet sent = {0};
     uint8_t header[PACKET_HEADER_SIZE];
     uint8_t *bytes;
     size_t len;
@@ -752,10 +780,7 @@ static void test_dn_survives_garbage(void)
     packet_clear(&p);
 
     CU_ASSERT_TRUE(proc_alive(dn.pid));
-    CU_ASSERT_EQUAL_FATAL(
-        exchange(&dn, OP_CREATE_DATA_PARTITION, 8, dn_create_request(8, 4096), &reply, &sent), 0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
+    exchange_ok(&dn, OP_CREATE_DATA_PARTITION, 8, dn_create_request(8, 4096), NULL);
 }
 
 static void test_dn_unknown_opcode(void)
@@ -803,9 +828,7 @@ static void test_dn_kill9_restart_keeps_partitions(void)
     CU_ASSERT_TRUE(data_is(&reply, "createDataPartition_no space left on any disk"));
     packet_clear(&reply);
     /* ...while a resent create of an existing one still answers its disk. */
-    CU_ASSERT_EQUAL_FATAL(
-        exchange(&dn, OP_CREATE_DATA_PARTITION, 8, dn_create_request(8, 4096), &reply, &sent), 0);
-    assert_ok_reply(&reply, &sent);
+    exchange_ok(&dn, OP_CREATE_DATA_PARTITION, 8, dn_create_request(8, 4096), &reply);
     CU_ASSERT_TRUE(data_is(&reply, disk1));
     packet_clear(&reply);
 }
@@ -825,13 +848,22 @@ static void mn_config(void)
     write_config(&mn, extra);
 }
 
+/* The meta file of meta partition id, decoded into *meta. */
+static void read_mn_meta(uint64_t id, struct mn_partition *meta)
+{
+    char path[PATH_MAX];
+    char errmsg[ERRMSG_SIZE] = "";
+
+    snprintf(path, sizeof(path), "%s/partition_%llu/meta", meta_dir, (unsigned long long)id);
+    memset(meta, 0, sizeof(*meta));
+    CU_ASSERT_EQUAL(node_files_read_json(path, mn_partition_fields, meta, errmsg), 0);
+}
+
 static void test_mn_registers_and_creates(void)
 {
     struct packet reply = {0};
     struct packet sent = {0};
-    struct mn_partition meta = {0};
-    char path[PATH_MAX];
-    char errmsg[ERRMSG_SIZE];
+    struct mn_partition meta;
     uint8_t *golden;
     size_t len;
 
@@ -839,19 +871,15 @@ static void test_mn_registers_and_creates(void)
     mock_master_fail_registrations(master, 1);
     start_node(&mn, 2);
 
-    golden = test_read_file(test_data_path("cubefs-packets/mp_create_req.bin"), &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(golden);
-    CU_ASSERT_EQUAL_FATAL(packet_decode(golden, len, PACKET_DEFAULT_MAX_BODY, &sent, &len), 0);
+    golden = golden_packet("mp_create_req.bin", &len, &sent);
     for (int i = 0; i < 2; i++) { /* a resent create is a no-op */
-        CU_ASSERT_EQUAL_FATAL(exchange_raw(&mn, golden, len, &reply), 0);
-        assert_ok_reply(&reply, &sent);
+        golden_ok(&mn, golden, len, &sent, &reply);
         CU_ASSERT_EQUAL(reply.size, 0);
         packet_clear(&reply);
     }
     packet_clear(&sent);
     free(golden);
-    snprintf(path, sizeof(path), "%s/partition_3/meta", meta_dir);
-    CU_ASSERT_EQUAL(node_files_read_json(path, mn_partition_fields, &meta, errmsg), 0);
+    read_mn_meta(3, &meta);
     CU_ASSERT_EQUAL(meta.partition_id, 3);
     CU_ASSERT_EQUAL(meta.start, GOLDEN_MP_START);
     CU_ASSERT_EQUAL(meta.end, GOLDEN_MP_END);
@@ -866,18 +894,14 @@ static void test_mn_load_update_members(void)
     struct mn_update_mp_req update = {0};
     struct mn_update_mp_resp updated = {0};
     struct mn_raft_member_req member = {0};
-    struct mn_partition meta = {0};
+    struct mn_partition meta;
     struct admin_task posted = {0};
     struct packet reply = {0};
     struct packet sent = {0};
-    char path[PATH_MAX];
     char errmsg[ERRMSG_SIZE] = "";
 
     /* Load is sync: the reply carries the answer. */
-    CU_ASSERT_EQUAL_FATAL(exchange(&mn, OP_LOAD_META_PARTITION, 3,
-                                   jc_encode(mn_load_mp_req_fields, &load), &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
+    exchange_ok(&mn, OP_LOAD_META_PARTITION, 3, jc_encode(mn_load_mp_req_fields, &load), &reply);
     CU_ASSERT_EQUAL_FATAL(
         jc_decode_text(reply.data, reply.size, mn_load_mp_resp_fields, &loaded, errmsg), 0);
     CU_ASSERT_EQUAL(loaded.partition_id, 3);
@@ -898,12 +922,8 @@ static void test_mn_load_update_members(void)
     snprintf(update.vol_name, sizeof(update.vol_name), "vol1");
     update.start = GOLDEN_MP_START;
     update.end = 2 * GOLDEN_MP_START;
-    CU_ASSERT_EQUAL_FATAL(exchange(&mn, OP_UPDATE_META_PARTITION, 3,
-                                   jc_encode(mn_update_mp_req_fields, &update), &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
-    CU_ASSERT_EQUAL_FATAL(take_response(&mn, OP_UPDATE_META_PARTITION, &posted), 0);
+    posted_ok(&mn, OP_UPDATE_META_PARTITION, 3, jc_encode(mn_update_mp_req_fields, &update),
+              &posted);
     CU_ASSERT_EQUAL_FATAL(jc_decode(posted.response, mn_update_mp_resp_fields, &updated, errmsg),
                           0);
     CU_ASSERT_EQUAL(updated.partition_id, 3);
@@ -914,55 +934,24 @@ static void test_mn_load_update_members(void)
     member.partition_id = 3;
     member.peer.id = 7;
     snprintf(member.peer.addr, sizeof(member.peer.addr), "127.0.0.4:17210");
-    CU_ASSERT_EQUAL_FATAL(exchange(&mn, OP_ADD_META_PARTITION_RAFT_MEMBER, 3,
-                                   jc_encode(mn_add_raft_member_req_fields, &member), &reply,
-                                   &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
+    exchange_ok(&mn, OP_ADD_META_PARTITION_RAFT_MEMBER, 3,
+                jc_encode(mn_add_raft_member_req_fields, &member), NULL);
     snprintf(member.peer.addr, sizeof(member.peer.addr), "127.0.0.1:17210");
-    CU_ASSERT_EQUAL_FATAL(exchange(&mn, OP_REMOVE_META_PARTITION_RAFT_MEMBER, 3,
-                                   jc_encode(mn_remove_raft_member_req_fields, &member), &reply,
-                                   &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
+    exchange_ok(&mn, OP_REMOVE_META_PARTITION_RAFT_MEMBER, 3,
+                jc_encode(mn_remove_raft_member_req_fields, &member), NULL);
 
-    snprintf(path, sizeof(path), "%s/partition_3/meta", meta_dir);
-    CU_ASSERT_EQUAL(node_files_read_json(path, mn_partition_fields, &meta, errmsg), 0);
+    read_mn_meta(3, &meta);
     CU_ASSERT_EQUAL(meta.end, 2 * GOLDEN_MP_START);
     CU_ASSERT_EQUAL_FATAL(meta.npeers, 3);
     CU_ASSERT_STRING_EQUAL(meta.peers[0].addr, "127.0.0.2:17210");
     CU_ASSERT_STRING_EQUAL(meta.peers[2].addr, "127.0.0.4:17210");
 
-    CU_ASSERT_EQUAL_FATAL(exchange(&mn, OP_META_PARTITION_TRY_TO_LEADER, 3, NULL, &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
+    exchange_ok(&mn, OP_META_PARTITION_TRY_TO_LEADER, 3, NULL, NULL);
 }
 
 static void mn_heartbeat(struct mn_heartbeat_resp *out)
 {
-    struct admin_task posted = {0};
-    struct packet reply = {0};
-    struct packet sent = {0};
-    struct heartbeat_req hb = {0};
-    char errmsg[ERRMSG_SIZE] = "";
-
-    hb.curr_time = time(NULL);
-    snprintf(hb.master_addr, sizeof(hb.master_addr), "%s", master_addr);
-    CU_ASSERT_EQUAL_FATAL(exchange(&mn, OP_META_NODE_HEARTBEAT, 0,
-                                   jc_encode(heartbeat_req_fields, &hb), &reply, &sent),
-                          0);
-    assert_ok_reply(&reply, &sent);
-    packet_clear(&reply);
-    CU_ASSERT_EQUAL_FATAL(take_response(&mn, OP_META_NODE_HEARTBEAT, &posted), 0);
-    CU_ASSERT_STRING_EQUAL(posted.operator_addr, mn.addr);
-    if (jc_decode(posted.response, mn_heartbeat_resp_fields, out, errmsg) != 0) {
-        fprintf(stderr, "\nheartbeat response: %s\n", errmsg);
-        CU_FAIL_FATAL("heartbeat response does not decode");
-    }
-    admin_task_clear(&posted);
+    heartbeat(&mn, OP_META_NODE_HEARTBEAT, mn_heartbeat_resp_fields, out);
 }
 
 static void check_mn_report(const struct mn_heartbeat_resp *r)

@@ -298,10 +298,20 @@ int cenv_wait_leader(struct cenv *e, uint32_t timeout_ms)
 
     do {
         for (size_t i = 0; i < e->nmasters; i++) {
+            json_t *data = NULL;
             int code = -1;
-            if (e->masters[i].pid > 0 &&
-                cenv_http(e, i, "/admin/getCluster", NULL, &code, NULL, 0, NULL) == 200 &&
-                code == 0) {
+            bool leads;
+            if (e->masters[i].pid <= 0) {
+                continue;
+            }
+            /* A proxying follower answers 200 too: the leader is the one naming itself. */
+            leads = cenv_http(e, i, "/admin/getCluster", NULL, &code, NULL, 0, &data) == 200 &&
+                    code == 0 &&
+                    json_is_string(json_object_get(data, "LeaderAddr")) &&
+                    strcmp(json_string_value(json_object_get(data, "LeaderAddr")),
+                           e->masters[i].addr) == 0;
+            json_decref(data);
+            if (leads) {
                 return (int)i;
             }
         }

@@ -16,6 +16,8 @@
  * header values and the redirect URL live in req->pool; a wrong method gets an explicit 405. */
 #include "tests/support/mock_master.h"
 
+#include "common/url.h"
+
 #include <errno.h>
 #include <h2o.h>
 #include <jansson.h>
@@ -131,43 +133,6 @@ static h2o_iovec_t query_of(const h2o_req_t *req)
     return h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Percent/'+' decode src into out (size bytes); false when it does not fit. */
-static bool url_decode(const char *src, size_t len, char *out, size_t size)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = src[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%' && i + 2 < len && hex_value(src[i + 1]) >= 0 &&
-                   hex_value(src[i + 2]) >= 0) {
-            c = (char)(hex_value(src[i + 1]) << 4 | hex_value(src[i + 2]));
-            i += 2;
-        }
-        if (n + 1 >= size) {
-            return false;
-        }
-        out[n++] = c;
-    }
-    out[n] = '\0';
-    return true;
-}
-
 /* The decoded value of query parameter name into out; false when absent or too long. */
 static bool query_param(const h2o_req_t *req, const char *name, char *out, size_t size)
 {
@@ -182,7 +147,7 @@ static bool query_param(const h2o_req_t *req, const char *name, char *out, size_
         }
         if (end - i > name_len && memcmp(q.base + i, name, name_len) == 0 &&
             q.base[i + name_len] == '=') {
-            return url_decode(q.base + i + name_len + 1, end - i - name_len - 1, out, size);
+            return url_decode(q.base + i + name_len + 1, end - i - name_len - 1, out, size) == 0;
         }
         i = end + 1;
     }

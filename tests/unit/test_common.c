@@ -1,15 +1,20 @@
 #include "common/clock.h"
 #include "common/crc32.h"
 #include "common/errors.h"
+#include "common/fsutil.h"
 #include "common/hmap.h"
 #include "common/log.h"
+#include "common/url.h"
 #include "tests/support/test_support.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_api_codes_follow_v35_numbering(void)
 {
@@ -162,6 +167,169 @@ static void test_hmap_strings_are_copied(void)
     hmap_free(m);
 }
 
+static void test_url_decode_table(void)
+{
+    static const struct {
+        const char *in;
+        size_t size; /* of the output buffer */
+        int rv;
+        const char *want;
+    } rows[] = {
+        {"a+b%20c", 16, 0, "a b c"},
+        {"127.0.0.1%3A17310", 32, 0, "127.0.0.1:17310"},
+        {"%41%6a%4A", 16, 0, "AjJ"},
+        {"%2B+", 16, 0, "+ "},
+        {"", 1, 0, ""},
+        /* Malformed escapes stay as they are. */
+        {"%zz", 16, 0, "%zz"},
+        {"100%", 16, 0, "100%"},
+        {"%4", 16, 0, "%4"},
+        {"%4g%", 16, 0, "%4g%"},
+        /* The bound is on the decoded text and its NUL. */
+        {"%41%42", 3, 0, "AB"},
+        {"abc", 4, 0, "abc"},
+        {"abc", 3, -ENOSPC, "untouched"},
+        {"", 0, -ENOSPC, "untouched"},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char out[32] = "untouched";
+        int rv = url_decode(rows[i].in, strlen(rows[i].in), out, rows[i].size);
+
+        if (rv != rows[i].rv || strcmp(out, rows[i].want) != 0) {
+            fprintf(stderr, "\nurl_decode(\"%s\", %zu): %d \"%s\"\n", rows[i].in, rows[i].size, rv,
+                    out);
+        }
+        CU_ASSERT_EQUAL(rv, rows[i].rv);
+        CU_ASSERT_STRING_EQUAL(out, rows[i].want);
+    }
+    /* Only n bytes are read: the rest of the string is not part of the value. */
+    {
+        char out[8];
+
+        CU_ASSERT_EQUAL(url_decode("a%41&b=c", 4, out, sizeof(out)), 0);
+        CU_ASSERT_STRING_EQUAL(out, "aA");
+    }
+}
+
+static void test_url_escape_round_trip(void)
+{
+    static const char *const values[] = {"127.0.0.1:17310", "vol 1+2=3&x", "a/\xce\xb1%", ""};
+    char esc[64];
+    char back[64];
+
+    CU_ASSERT_STRING_EQUAL(url_escape("a b:c/d~", esc, sizeof(esc)), "a%20b:c%2Fd~");
+    /* Cut before an escape that would not fit whole. */
+    CU_ASSERT_STRING_EQUAL(url_escape("a b c", esc, 5), "a%20");
+    CU_ASSERT_STRING_EQUAL(url_escape("a b c", esc, 4), "a");
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        url_escape(values[i], esc, sizeof(esc));
+        CU_ASSERT_EQUAL(url_decode(esc, strlen(esc), back, sizeof(back)), 0);
+        CU_ASSERT_STRING_EQUAL(back, values[i]);
+    }
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void test_fsutil_mkdirs(void)
+{
+    char root[128];
+    char path[256];
+    char want[512];
+    char errmsg[ERRMSG_SIZE] = "";
+
+    CU_ASSERT_EQUAL_FATAL(test_mkdtemp(root, sizeof(root), "fsutil"), 0);
+    snprintf(path, sizeof(path), "%s/a/b/c", root);
+    CU_ASSERT_EQUAL(fsutil_mkdirs(path, errmsg), 0);
+    CU_ASSERT_TRUE(is_dir(path));
+    CU_ASSERT_EQUAL(fsutil_mkdirs(path, errmsg), 0); /* already there */
+    snprintf(path, sizeof(path), "%s/a/d/", root);
+    CU_ASSERT_EQUAL(fsutil_mkdirs(path, errmsg), 0);
+    CU_ASSERT_TRUE(is_dir(path));
+
+    /* A file in the way, at the end or in the middle. */
+    snprintf(path, sizeof(path), "%s/file", root);
+    CU_ASSERT_EQUAL_FATAL(fsutil_write_atomic(path, "x", 1, errmsg), 0);
+    CU_ASSERT_EQUAL(fsutil_mkdirs(path, errmsg), -ENOTDIR);
+    snprintf(want, sizeof(want), "%s is not a directory", path);
+    CU_ASSERT_STRING_EQUAL(errmsg, want);
+    snprintf(path, sizeof(path), "%s/file/sub", root);
+    CU_ASSERT_EQUAL(fsutil_mkdirs(path, errmsg), -ENOTDIR);
+    snprintf(want, sizeof(want), "mkdir %s: %s", path, strerror(ENOTDIR));
+    CU_ASSERT_STRING_EQUAL(errmsg, want);
+
+    CU_ASSERT_EQUAL(fsutil_mkdirs("", errmsg), -EINVAL);
+    CU_ASSERT_EQUAL(fsutil_remove_tree(root, errmsg), 0);
+}
+
+static void test_fsutil_write_atomic(void)
+{
+    char root[128];
+    char path[256];
+    char tmp[512];
+    char want[512];
+    char errmsg[ERRMSG_SIZE] = "";
+    char *text;
+    size_t len;
+
+    CU_ASSERT_EQUAL_FATAL(test_mkdtemp(root, sizeof(root), "fsutil"), 0);
+    snprintf(path, sizeof(path), "%s/state.json", root);
+    snprintf(tmp, sizeof(tmp), "%s" FSUTIL_TMP_SUFFIX, path);
+    CU_ASSERT_EQUAL(fsutil_write_atomic(path, "one", 3, errmsg), 0);
+    CU_ASSERT_EQUAL(fsutil_write_atomic(path, "second", 6, errmsg), 0);
+    text = test_read_file(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_EQUAL(len, 6);
+    CU_ASSERT_STRING_EQUAL(text, "second");
+    free(text);
+    CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+    CU_ASSERT_EQUAL(fsutil_write_atomic(path, "", 0, errmsg), 0);
+    text = test_read_file(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_EQUAL(len, 0);
+    free(text);
+
+    /* No directory to write in: the error names the temporary file. */
+    snprintf(path, sizeof(path), "%s/missing/state.json", root);
+    CU_ASSERT_EQUAL(fsutil_write_atomic(path, "x", 1, errmsg), -ENOENT);
+    snprintf(want, sizeof(want), "create %s" FSUTIL_TMP_SUFFIX ": %s", path, strerror(ENOENT));
+    CU_ASSERT_STRING_EQUAL(errmsg, want);
+    CU_ASSERT_EQUAL(fsutil_fsync_dir(root, errmsg), 0);
+    CU_ASSERT_EQUAL(fsutil_remove_tree(root, errmsg), 0);
+}
+
+static void test_fsutil_remove_tree(void)
+{
+    char root[128];
+    char outside[128];
+    char path[256];
+    char link[256];
+    char errmsg[ERRMSG_SIZE] = "";
+
+    CU_ASSERT_EQUAL_FATAL(test_mkdtemp(root, sizeof(root), "fsutil"), 0);
+    CU_ASSERT_EQUAL_FATAL(test_mkdtemp(outside, sizeof(outside), "fsutil-keep"), 0);
+    snprintf(path, sizeof(path), "%s/a/b", root);
+    CU_ASSERT_EQUAL_FATAL(fsutil_mkdirs(path, errmsg), 0);
+    snprintf(path, sizeof(path), "%s/a/b/file", root);
+    CU_ASSERT_EQUAL_FATAL(fsutil_write_atomic(path, "x", 1, errmsg), 0);
+    snprintf(path, sizeof(path), "%s/kept", outside);
+    CU_ASSERT_EQUAL_FATAL(fsutil_write_atomic(path, "y", 1, errmsg), 0);
+    /* A link out of the tree is removed, not followed. */
+    snprintf(link, sizeof(link), "%s/a/out", root);
+    CU_ASSERT_EQUAL_FATAL(symlink(outside, link), 0);
+
+    CU_ASSERT_EQUAL(fsutil_remove_tree(root, errmsg), 0);
+    CU_ASSERT_NOT_EQUAL(access(root, F_OK), 0);
+    CU_ASSERT_EQUAL(access(path, F_OK), 0);
+    CU_ASSERT_EQUAL(fsutil_remove_tree(root, errmsg), 0); /* gone already */
+    CU_ASSERT_EQUAL(fsutil_remove_tree(outside, NULL), 0);
+}
+
 static const struct test_case cases[] = {
     {"hmap_u64_churn", test_hmap_u64_churn},
     {"hmap_strings_are_copied", test_hmap_strings_are_copied},
@@ -172,6 +340,11 @@ static const struct test_case cases[] = {
     {"log_file_gets_tagged_lines", test_log_file_gets_tagged_lines},
     {"crc32_ieee", test_crc32_ieee},
     {"clock_moves_forward", test_clock_moves_forward},
+    {"url_decode_table", test_url_decode_table},
+    {"url_escape_round_trip", test_url_escape_round_trip},
+    {"fsutil_mkdirs", test_fsutil_mkdirs},
+    {"fsutil_write_atomic", test_fsutil_write_atomic},
+    {"fsutil_remove_tree", test_fsutil_remove_tree},
     {NULL, NULL},
 };
 

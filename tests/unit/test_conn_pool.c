@@ -5,12 +5,11 @@
 #include "admin_task/conn_pool.h"
 #include "common/clock.h"
 #include "common/errors.h"
+#include "tests/support/net_fixture.h"
 #include "tests/support/test_support.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,15 +18,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_FILLERS 16
-
-struct listener {
-    int fd;
-    char addr[32];
-    int fillers[MAX_FILLERS]; /* connections that fill a blackhole's backlog */
-    size_t nfillers;
-};
-
 static uint64_t fake_now = 1000000;
 
 static uint64_t fake_clock(void)
@@ -35,53 +25,8 @@ static uint64_t fake_clock(void)
     return fake_now;
 }
 
-static void listener_open(struct listener *l, int backlog)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    socklen_t len = sizeof(sa);
-
-    memset(l, 0, sizeof(*l));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    l->fd = socket(AF_INET, SOCK_STREAM, 0);
-    CU_ASSERT_FATAL(l->fd >= 0);
-    CU_ASSERT_FATAL(bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-    CU_ASSERT_FATAL(listen(l->fd, backlog) == 0);
-    CU_ASSERT_FATAL(getsockname(l->fd, (struct sockaddr *)&sa, &len) == 0);
-    snprintf(l->addr, sizeof(l->addr), "127.0.0.1:%u", ntohs(sa.sin_port));
-}
-
-/* A listener that never accepts, with its backlog (0) full, so the kernel drops further SYNs and
- * a dial can only time out. Filled by connecting until one connect stays pending. */
-static void blackhole_open(struct listener *l)
-{
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
-
-    listener_open(l, 0);
-    CU_ASSERT_FATAL(getsockname(l->fd, (struct sockaddr *)&sa, &len) == 0);
-    while (l->nfillers < MAX_FILLERS) {
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        CU_ASSERT_FATAL(fd >= 0);
-        l->fillers[l->nfillers++] = fd;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno == EINPROGRESS &&
-            poll(&pfd, 1, 200) == 0) {
-            return;
-        }
-    }
-    CU_FAIL_FATAL("the backlog never filled");
-}
-
-static void listener_close(struct listener *l)
-{
-    for (size_t i = 0; i < l->nfillers; i++) {
-        close(l->fillers[i]);
-    }
-    close(l->fd);
-}
-
 /* The next connection the kernel completed, or -1 when none is pending. */
-static int accept_pending(struct listener *l)
+static int accept_pending(struct net_fixture_listener *l)
 {
     struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
 
@@ -89,6 +34,17 @@ static int accept_pending(struct listener *l)
         return -1;
     }
     return accept(l->fd, NULL, NULL);
+}
+
+/* A connection from the pool into *fd, and the node's side of it (returned). */
+static int get_pair(struct conn_pool *p, struct net_fixture_listener *l, int *fd)
+{
+    int server;
+
+    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, fd, NULL), 0);
+    server = accept_pending(l);
+    CU_ASSERT_FATAL(server >= 0);
+    return server;
 }
 
 /* What the node side of a connection sees within timeout_ms: 1 EOF, 0 nothing, -1 bytes. */
@@ -101,16 +57,6 @@ static int peer_state(int fd, int timeout_ms)
         return 0;
     }
     return recv(fd, &c, 1, MSG_DONTWAIT) == 0 ? 1 : -1;
-}
-
-/* The address of a port nothing listens on: bound once, then released. */
-static void dead_addr(char *buf, size_t size)
-{
-    struct listener l;
-
-    listener_open(&l, 1);
-    snprintf(buf, size, "%s", l.addr);
-    listener_close(&l);
 }
 
 static struct conn_pool *pool_new(const char *addr, uint32_t max_idle, uint32_t dial_timeout_ms)
@@ -208,7 +154,7 @@ static void test_dial_refused_fails_fast(void)
     uint64_t start;
     int fd = -7;
 
-    dead_addr(addr, sizeof(addr));
+    net_fixture_dead_addr(addr, sizeof(addr));
     p = pool_new(addr, 4, 5000);
     start = clock_mono_ms();
     CU_ASSERT_EQUAL(conn_pool_get(p, &fd, errmsg), -ECONNREFUSED);
@@ -224,12 +170,12 @@ static void test_dial_timeout(void)
 {
     char errmsg[ERRMSG_SIZE] = "";
     char want[ERRMSG_SIZE];
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     uint64_t elapsed;
     int fd = -7;
 
-    blackhole_open(&l);
+    net_fixture_blackhole(&l);
     p = pool_new(l.addr, 4, 300);
     elapsed = clock_mono_ms();
     CU_ASSERT_EQUAL(conn_pool_get(p, &fd, errmsg), CFS_ETIMEDOUT);
@@ -239,17 +185,17 @@ static void test_dial_timeout(void)
     snprintf(want, sizeof(want), "dial %s: timed out after 300 ms", l.addr);
     CU_ASSERT_STRING_EQUAL(errmsg, want);
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 /* Several exchanges, one connection: the node never sees a second one. */
 static void test_idle_reused(void)
 {
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     int server = -1;
 
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 4, 1000);
     for (int i = 0; i < 3; i++) {
         int fd;
@@ -269,23 +215,21 @@ static void test_idle_reused(void)
     conn_pool_free(p);
     CU_ASSERT_EQUAL(peer_state(server, 1000), 1);
     close(server);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 /* Closed once idle longer than idle_timeout_ms by the fake clock: by the releaser's reap, and by
  * a get that finds only expired connections. */
 static void test_idle_timeout(void)
 {
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     int server;
     int fd;
 
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 4, 1000);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     conn_pool_put(p, fd, false);
     fake_now += 1000;
     CU_ASSERT_EQUAL(conn_pool_reap(p), 0);
@@ -297,9 +241,7 @@ static void test_idle_timeout(void)
     CU_ASSERT_EQUAL(peer_state(server, 1000), 1);
     close(server);
 
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     conn_pool_put(p, fd, false);
     fake_now += 1001;
     CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
@@ -310,44 +252,40 @@ static void test_idle_timeout(void)
     conn_pool_put(p, fd, true);
     close(server);
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 static void test_force_close(void)
 {
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     int server;
     int fd;
 
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 4, 1000);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     conn_pool_put(p, fd, true);
     CU_ASSERT_EQUAL(conn_pool_idle_count(p), 0);
     CU_ASSERT_EQUAL(peer_state(server, 1000), 1);
     close(server);
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 /* With max_idle 2, the third connection returned is closed; the two kept are reused newest
  * first. */
 static void test_max_idle(void)
 {
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     int fds[3];
     int servers[3];
 
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 2, 1000);
     for (int i = 0; i < 3; i++) {
-        CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fds[i], NULL), 0);
-        servers[i] = accept_pending(&l);
-        CU_ASSERT_FATAL(servers[i] >= 0);
+        servers[i] = get_pair(p, &l, &fds[i]);
     }
     for (int i = 0; i < 3; i++) {
         conn_pool_put(p, fds[i], false);
@@ -367,51 +305,45 @@ static void test_max_idle(void)
         close(servers[i]);
     }
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 /* An idle connection the node closed (a restart, say) is not handed out: get dials a new one. */
 static void test_closed_idle_not_reused(void)
 {
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     int server;
     int fd;
 
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 4, 1000);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     conn_pool_put(p, fd, false);
     close(server);
     clock_sleep_ms(20);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     exchange(fd, server);
     conn_pool_put(p, fd, false);
     close(server);
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 /* SIGPIPE keeps its default action (which would kill the process): writes must still return. */
 static void test_write_to_closed_peer(void)
 {
     static const uint8_t chunk[65536];
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     int server;
     int rv = 0;
     int fd;
 
     CU_ASSERT_NOT_EQUAL_FATAL(signal(SIGPIPE, SIG_DFL), SIG_ERR);
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 4, 1000);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     close(server);
     for (int i = 0; i < 100 && rv == 0; i++) {
         rv = conn_pool_write_all(fd, chunk, sizeof(chunk), 1000);
@@ -419,7 +351,7 @@ static void test_write_to_closed_peer(void)
     CU_ASSERT(rv == -EPIPE || rv == -ECONNRESET);
     conn_pool_put(p, fd, true);
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 /* A node that does not read: the write stops at its deadline instead of blocking. */
@@ -427,18 +359,16 @@ static void test_write_timeout(void)
 {
     size_t len = 64u << 20;
     uint8_t *big = calloc(1, len);
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     uint64_t elapsed;
     int server;
     int fd;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(big);
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 4, 1000);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     elapsed = clock_mono_ms();
     CU_ASSERT_EQUAL(conn_pool_write_all(fd, big, len, 200), CFS_ETIMEDOUT);
     elapsed = clock_mono_ms() - elapsed;
@@ -446,14 +376,14 @@ static void test_write_timeout(void)
     conn_pool_put(p, fd, true);
     close(server);
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
     free(big);
 }
 
 /* read_packet's outcomes, with the raw bytes written by the node side. */
 static void test_read_packet(void)
 {
-    struct listener l;
+    struct net_fixture_listener l;
     struct conn_pool *p;
     struct packet req;
     struct packet got = {.opcode = 0x11};
@@ -463,11 +393,9 @@ static void test_read_packet(void)
     int server;
     int fd;
 
-    listener_open(&l, 8);
+    net_fixture_listen(&l, 8);
     p = pool_new(l.addr, 4, 1000);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
 
     /* Nothing comes: the deadline. */
     elapsed = clock_mono_ms();
@@ -497,9 +425,7 @@ static void test_read_packet(void)
     CU_ASSERT_EQUAL(conn_pool_read_packet(fd, 5, 1000, &got), CFS_ETOOBIG);
     conn_pool_put(p, fd, true);
     close(server);
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     buf[0] = 0x00;
     CU_ASSERT_EQUAL(conn_pool_write_all(server, buf, len, 1000), 0);
     CU_ASSERT_EQUAL(conn_pool_read_packet(fd, 1024, 1000, &got), CFS_EMAGIC);
@@ -507,9 +433,7 @@ static void test_read_packet(void)
     close(server);
 
     /* Half a packet, then the node closes. */
-    CU_ASSERT_EQUAL_FATAL(conn_pool_get(p, &fd, NULL), 0);
-    server = accept_pending(&l);
-    CU_ASSERT_FATAL(server >= 0);
+    server = get_pair(p, &l, &fd);
     buf[0] = PACKET_MAGIC;
     CU_ASSERT_EQUAL(conn_pool_write_all(server, buf, 30, 1000), 0);
     close(server);
@@ -520,7 +444,7 @@ static void test_read_packet(void)
     free(buf);
     packet_clear(&req);
     conn_pool_free(p);
-    listener_close(&l);
+    net_fixture_close(&l);
 }
 
 static const struct test_case cases[] = {

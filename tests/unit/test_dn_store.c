@@ -289,7 +289,9 @@ static void test_members_are_idempotent_and_persisted(void)
     struct dn_create_dp_req req = create_req(7, 1024, "vol1");
     struct task_peer added = {9, NEW};
     struct task_peer removed = {5, OTHER};
+    struct task_peer extra = {200, "127.0.2.1:17310"};
     char errmsg[ERRMSG_SIZE] = "";
+    char want[ERRMSG_SIZE];
     char meta_path[PATH_MAX];
     const struct dn_partition *p;
     const char *disk = NULL;
@@ -328,6 +330,20 @@ static void test_members_are_idempotent_and_persisted(void)
     CU_ASSERT_STRING_EQUAL(p->hosts[0], SELF);
     CU_ASSERT_STRING_EQUAL(p->hosts[1], THIRD);
     CU_ASSERT_STRING_EQUAL(p->hosts[2], NEW);
+
+    /* A full member list refuses one more, and the file keeps what it had. */
+    for (uint32_t i = 3; i < TASK_MAX_MEMBERS; i++) {
+        struct task_peer more = {100 + i, ""};
+        snprintf(more.addr, sizeof(more.addr), "127.0.1.%u:17310", i);
+        CU_ASSERT_EQUAL(dn_store_add_member(s, 7, &more, errmsg), 0);
+    }
+    ino = inode_of(meta_path);
+    CU_ASSERT_EQUAL(dn_store_add_member(s, 7, &extra, errmsg), -ENOSPC);
+    snprintf(want, sizeof(want), "data partition 7: cannot add %s: %s", extra.addr,
+             strerror(ENOSPC));
+    CU_ASSERT_STRING_EQUAL(errmsg, want);
+    CU_ASSERT_EQUAL(inode_of(meta_path), ino);
+    CU_ASSERT_EQUAL(dn_store_get(s, 7, NULL)->npeers, TASK_MAX_MEMBERS);
     dn_store_close(s);
     fixture_down();
 }

@@ -51,13 +51,6 @@ struct agent_run {
 /* ------------------------------------------------------------------------------------------ */
 /* The test ops                                                                               */
 
-static void reply_text(struct node_agent_reply *reply, uint8_t result, const char *text)
-{
-    reply->result = result;
-    reply->data = strdup(text);
-    reply->size = reply->data != NULL ? (uint32_t)strlen(text) : 0;
-}
-
 static void test_handle(void *arg, struct node_agent *a, const struct admin_task *task,
                         struct node_agent_reply *reply)
 {
@@ -70,7 +63,7 @@ static void test_handle(void *arg, struct node_agent *a, const struct admin_task
     pthread_mutex_unlock(&r->mu);
     switch (task->opcode) {
     case OP_CREATE_DATA_PARTITION:
-        reply_text(reply, OP_OK, DISK_PATH);
+        node_agent_reply_text(reply, OP_OK, DISK_PATH);
         break;
     case OP_DATA_NODE_HEARTBEAT:
     case OP_META_NODE_HEARTBEAT:
@@ -87,7 +80,7 @@ static void test_handle(void *arg, struct node_agent *a, const struct admin_task
         /* Left empty on purpose: the runtime must answer for it. */
         break;
     default:
-        reply_text(reply, OP_ERR, "unknown opcode");
+        node_agent_reply_text(reply, OP_ERR, "unknown opcode");
         break;
     }
 }
@@ -152,9 +145,20 @@ static struct agent_run *agent_start(const char *role, const char *const *master
     }
     snprintf(r->cfg.zone_name, sizeof(r->cfg.zone_name), "test zone");
     r->cfg.register_retry_ms = RETRY_MS;
-    r->ops = (struct node_agent_ops){role, test_handle, test_registered, test_shutdown};
+    r->ops = (struct node_agent_ops){.role = role,
+                                     .handle = test_handle,
+                                     .registered = test_registered,
+                                     .shutdown = test_shutdown};
     CU_ASSERT_EQUAL_FATAL(pthread_create(&r->tid, NULL, agent_thread, r), 0);
     return r;
+}
+
+/* An agent of role registering with the leader mock alone. */
+static struct agent_run *leader_agent(const char *role)
+{
+    const char *masters[] = {leader_addr};
+
+    return agent_start(role, masters, 1, 0);
 }
 
 static bool registered(void *arg)
@@ -238,19 +242,6 @@ static int64_t send_packet(int fd, uint8_t opcode, uint64_t pid, const char *tex
     return id;
 }
 
-/* Send the AdminTask t in a packet; returns the ReqID. */
-static int64_t send_task(int fd, const struct admin_task *t)
-{
-    char *json;
-    size_t len;
-    int64_t id;
-
-    CU_ASSERT_EQUAL_FATAL(admin_task_encode(t, &json, &len), 0);
-    id = send_packet(fd, t->opcode, t->partition_id, json);
-    free(json);
-    return id;
-}
-
 /* Read one reply (the decoder takes bytes as they come). */
 static void read_reply(int fd, struct packet *out)
 {
@@ -268,6 +259,20 @@ static void read_reply(int fd, struct packet *out)
     }
     CU_ASSERT_EQUAL(rv, 1);
     packet_decoder_close(&d);
+}
+
+/* Send the AdminTask t in a packet and read the reply; returns the request's ReqID. */
+static int64_t exchange(int fd, const struct admin_task *t, struct packet *reply)
+{
+    char *json;
+    size_t len;
+    int64_t id;
+
+    CU_ASSERT_EQUAL_FATAL(admin_task_encode(t, &json, &len), 0);
+    id = send_packet(fd, t->opcode, t->partition_id, json);
+    free(json);
+    read_reply(fd, reply);
+    return id;
 }
 
 static void expect_closed(int fd)
@@ -323,7 +328,6 @@ static void drain_posts(struct mock_master *m, const char *path)
 
 static void test_registration_retried(void)
 {
-    const char *masters[] = {leader_addr};
     size_t adds = mock_master_count(leader, "/dataNode/add");
     size_t ips = mock_master_count(leader, "/admin/getIp");
     struct agent_run *r;
@@ -331,7 +335,7 @@ static void test_registration_retried(void)
     uint64_t id;
 
     mock_master_fail_registrations(leader, 3);
-    r = agent_start("dataNode", masters, 1, 0);
+    r = leader_agent("dataNode");
     CU_ASSERT_FATAL(proc_wait_until(registered, r, WAIT_MS));
     CU_ASSERT_EQUAL(mock_master_count(leader, "/dataNode/add"), adds + 4);
     CU_ASSERT_EQUAL(mock_master_count(leader, "/admin/getIp"), ips + 4);
@@ -368,8 +372,7 @@ static void test_same_addr_same_node_id(void)
 
 static void test_task_reply(void)
 {
-    const char *masters[] = {leader_addr};
-    struct agent_run *r = agent_start("dataNode", masters, 1, 0);
+    struct agent_run *r = leader_agent("dataNode");
     struct admin_task t;
     struct packet reply;
     int64_t id;
@@ -378,8 +381,7 @@ static void test_task_reply(void)
     CU_ASSERT_FATAL(proc_wait_until(registered, r, WAIT_MS));
     fd = agent_connect(r);
     make_task(&t, r, OP_CREATE_DATA_PARTITION, 12, json_pack("{s:I}", "PartitionId", 12));
-    id = send_task(fd, &t);
-    read_reply(fd, &reply);
+    id = exchange(fd, &t, &reply);
     CU_ASSERT_EQUAL(reply.req_id, id);
     CU_ASSERT_EQUAL(reply.opcode, OP_CREATE_DATA_PARTITION);
     CU_ASSERT_EQUAL(reply.partition_id, 12);
@@ -389,8 +391,7 @@ static void test_task_reply(void)
     packet_clear(&reply);
 
     /* The same connection serves the next task. */
-    id = send_task(fd, &t);
-    read_reply(fd, &reply);
+    id = exchange(fd, &t, &reply);
     CU_ASSERT_EQUAL(reply.req_id, id);
     packet_clear(&reply);
     admin_task_clear(&t);
@@ -411,7 +412,6 @@ static void take_task(struct mock_master *m, const char *path, struct admin_task
 
 static void test_heartbeat_response_posted(void)
 {
-    const char *masters[] = {leader_addr};
     struct agent_run *r;
     struct admin_task t, posted;
     struct packet reply;
@@ -419,15 +419,14 @@ static void test_heartbeat_response_posted(void)
     int fd;
 
     drain_posts(leader, "/dataNode/response");
-    r = agent_start("dataNode", masters, 1, 0);
+    r = leader_agent("dataNode");
     CU_ASSERT_FATAL(proc_wait_until(registered, r, WAIT_MS));
     snprintf(addr, sizeof(addr), "127.0.0.1:%u", r->cfg.listen);
     CU_ASSERT_EQUAL_FATAL(
         admin_task_init_heartbeat(&t, OP_DATA_NODE_HEARTBEAT, addr, "127.0.0.1:17010", 1700000000),
         0);
     fd = agent_connect(r);
-    send_task(fd, &t);
-    read_reply(fd, &reply);
+    exchange(fd, &t, &reply);
     /* Acked at once, with an empty body; the answer goes to the master over HTTP. */
     CU_ASSERT_EQUAL(reply.result_code, OP_OK);
     CU_ASSERT_EQUAL(reply.size, 0);
@@ -455,18 +454,16 @@ static void test_heartbeat_response_posted(void)
 /* A Response that says it failed makes the posted task failed too. */
 static void test_failed_status_posted(void)
 {
-    const char *masters[] = {leader_addr};
     struct agent_run *r;
     struct admin_task t, posted;
     struct packet reply;
     int fd;
 
     drain_posts(leader, "/dataNode/response");
-    r = agent_start("dataNode", masters, 1, 0);
+    r = leader_agent("dataNode");
     fd = agent_connect(r);
     make_task(&t, r, OP_LOAD_DATA_PARTITION, 33, json_pack("{s:i}", "PartitionId", 33));
-    send_task(fd, &t);
-    read_reply(fd, &reply);
+    exchange(fd, &t, &reply);
     CU_ASSERT_EQUAL(reply.result_code, OP_OK);
     packet_clear(&reply);
     take_task(leader, "/dataNode/response", &posted);
@@ -483,15 +480,13 @@ static void test_failed_status_posted(void)
 
 static void test_unhandled_opcode(void)
 {
-    const char *masters[] = {leader_addr};
-    struct agent_run *r = agent_start("dataNode", masters, 1, 0);
+    struct agent_run *r = leader_agent("dataNode");
     struct admin_task t;
     struct packet reply;
     int fd = agent_connect(r);
 
     make_task(&t, r, OP_DELETE_DATA_PARTITION, 5, NULL);
-    send_task(fd, &t);
-    read_reply(fd, &reply);
+    exchange(fd, &t, &reply);
     CU_ASSERT_EQUAL(reply.result_code, OP_ERR);
     CU_ASSERT_STRING_EQUAL((const char *)reply.data,
                            "unhandled opcode 0x61 (OpDeleteDataPartition)");
@@ -504,8 +499,7 @@ static void test_unhandled_opcode(void)
 static void test_garbage_does_not_stop_agent(void)
 {
     static const char garbage[] = "GET /admin/getIp HTTP/1.1\r\n\r\n";
-    const char *masters[] = {leader_addr};
-    struct agent_run *r = agent_start("dataNode", masters, 1, 0);
+    struct agent_run *r = leader_agent("dataNode");
     struct admin_task t;
     struct packet reply;
     int bad, good;
@@ -528,8 +522,7 @@ static void test_garbage_does_not_stop_agent(void)
 
     good = agent_connect(r);
     make_task(&t, r, OP_CREATE_DATA_PARTITION, 9, NULL);
-    send_task(good, &t);
-    read_reply(good, &reply);
+    exchange(good, &t, &reply);
     CU_ASSERT_EQUAL(reply.result_code, OP_OK);
     packet_clear(&reply);
     admin_task_clear(&t);
@@ -557,8 +550,7 @@ static void test_follows_redirect_to_leader(void)
     CU_ASSERT_EQUAL_FATAL(
         admin_task_init_heartbeat(&t, OP_META_NODE_HEARTBEAT, addr, leader_addr, 1700000000), 0);
     fd = agent_connect(r);
-    send_task(fd, &t);
-    read_reply(fd, &reply);
+    exchange(fd, &t, &reply);
     packet_clear(&reply);
     take_task(leader, "/metaNode/response", &posted);
     CU_ASSERT_STRING_EQUAL(posted.id, t.id);
@@ -586,8 +578,7 @@ static void test_no_master_stop_is_bounded(void)
     CU_ASSERT_EQUAL_FATAL(
         admin_task_init_heartbeat(&t, OP_DATA_NODE_HEARTBEAT, "x:1", "127.0.0.1:17010", 1700000000),
         0);
-    send_task(fd, &t);
-    read_reply(fd, &reply);
+    exchange(fd, &t, &reply);
     CU_ASSERT_EQUAL(reply.result_code, OP_OK);
     packet_clear(&reply);
     admin_task_clear(&t);
@@ -598,8 +589,7 @@ static void test_no_master_stop_is_bounded(void)
 
 static void test_sigterm(void)
 {
-    const char *masters[] = {leader_addr};
-    struct agent_run *r = agent_start("dataNode", masters, 1, 0);
+    struct agent_run *r = leader_agent("dataNode");
 
     /* Registered means the signal watchers are installed (they start before registration). */
     CU_ASSERT_FATAL(proc_wait_until(registered, r, WAIT_MS));
@@ -614,10 +604,9 @@ static void test_sigterm(void)
 
 static void test_port_taken(void)
 {
-    const char *masters[] = {leader_addr};
-    struct agent_run *r = agent_start("dataNode", masters, 1, 0);
+    struct agent_run *r = leader_agent("dataNode");
     struct node_agent_config cfg;
-    struct node_agent_ops ops = {"dataNode", test_handle, NULL, NULL};
+    struct node_agent_ops ops = {.role = "dataNode", .handle = test_handle};
     char errmsg[ERRMSG_SIZE] = "", expect[ERRMSG_SIZE];
 
     CU_ASSERT_FATAL(proc_wait_until(registered, r, WAIT_MS));
@@ -626,6 +615,65 @@ static void test_port_taken(void)
     snprintf(expect, sizeof(expect), "listen on 127.0.0.1:%u: address already in use", cfg.listen);
     CU_ASSERT_STRING_EQUAL(errmsg, expect);
     agent_stop(r);
+}
+
+/* The dispatch table's one handler, acting on the opcode: a load answers data, a create fails,
+ * anything else succeeds with nothing to say. */
+static int dispatch_probe(void *arg, struct node_agent *a, const struct admin_task *t,
+                          struct node_agent_reply *reply, char *errmsg)
+{
+    (void)arg;
+    (void)a;
+    switch (t->opcode) {
+    case OP_LOAD_DATA_PARTITION:
+        return node_agent_reply_text(reply, OP_OK, DISK_PATH);
+    case OP_CREATE_DATA_PARTITION:
+    case OP_DELETE_META_PARTITION:
+        errors_set(errmsg, "data partition %llu not exists", (unsigned long long)t->partition_id);
+        return CFS_ENOTFOUND;
+    default:
+        return 0;
+    }
+}
+
+/* node_agent_dispatch: OpOk by default, the handler's data, errors with and without the action
+ * prefix, and an opcode the table lacks. */
+static void test_dispatch_table(void)
+{
+    static const struct node_agent_handler table[] = {
+        {OP_CREATE_DATA_PARTITION, "createDataPartition", dispatch_probe},
+        {OP_DELETE_META_PARTITION, NULL, dispatch_probe},
+        {OP_DELETE_DATA_PARTITION, "deleteDataPartition", dispatch_probe},
+        {OP_LOAD_DATA_PARTITION, "loadDataPartition", dispatch_probe},
+    };
+    static const struct {
+        uint8_t opcode;
+        uint8_t result;
+        const char *data; /* NULL: none */
+    } rows[] = {
+        {OP_CREATE_DATA_PARTITION, OP_ERR, "createDataPartition_data partition 9 not exists"},
+        {OP_DELETE_META_PARTITION, OP_ERR, "data partition 9 not exists"},
+        {OP_DELETE_DATA_PARTITION, OP_OK, NULL},
+        {OP_LOAD_DATA_PARTITION, OP_OK, DISK_PATH},
+        {OP_META_NODE_HEARTBEAT, OP_ERR, "unknown opcode 0x41 (OpMetaNodeHeartbeat)"},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct admin_task t = {.opcode = rows[i].opcode, .partition_id = 9};
+        struct node_agent_reply reply = {0};
+
+        snprintf(t.id, sizeof(t.id), "task-%zu", i);
+        node_agent_dispatch(table, sizeof(table) / sizeof(table[0]), NULL, NULL, &t, &reply);
+        CU_ASSERT_EQUAL(reply.result, rows[i].result);
+        if (rows[i].data == NULL) {
+            CU_ASSERT_PTR_NULL(reply.data);
+        } else {
+            CU_ASSERT_EQUAL(reply.size, strlen(rows[i].data));
+            CU_ASSERT_NSTRING_EQUAL(reply.data != NULL ? reply.data : "", rows[i].data, reply.size);
+        }
+        CU_ASSERT_PTR_NULL(reply.response);
+        free(reply.data);
+    }
 }
 
 static void test_config_check(void)
@@ -727,6 +775,7 @@ static const struct test_case cases[] = {
     {"no_master_stop_is_bounded", test_no_master_stop_is_bounded},
     {"sigterm", test_sigterm},
     {"port_taken", test_port_taken},
+    {"dispatch_table", test_dispatch_table},
     {"config_check", test_config_check},
     {"config_fields", test_config_fields},
     {NULL, NULL},

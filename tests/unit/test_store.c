@@ -1377,6 +1377,47 @@ static void test_snapshot_grows_map(void)
 
 /* ---- open ---- */
 
+static int master_cb(const struct store_master *m, void *arg)
+{
+    uint64_t *sum = arg;
+
+    *sum += m->id;
+    return 0;
+}
+
+static void test_master_records(void)
+{
+    struct store *s = open_store("masters");
+    struct store_batch *b = store_batch_new();
+    struct store_master m = {.id = 4, .create_time = 7};
+    struct store_master got;
+    struct store_txn *t;
+    char err[ERRMSG_SIZE] = "";
+    uint64_t sum = 0;
+
+    snprintf(m.http_addr, sizeof(m.http_addr), "127.0.0.1:17013");
+    snprintf(m.raft_addr, sizeof(m.raft_addr), "127.0.0.1:27013");
+    CU_ASSERT_EQUAL(store_batch_put_master(b, &m), 0);
+    m.id = 5;
+    CU_ASSERT_EQUAL(store_batch_put_master(b, &m), 0);
+    CU_ASSERT_EQUAL_FATAL(apply_rv(s, b, 1, err), 0);
+    CU_ASSERT_EQUAL_FATAL(store_read_begin(s, &t), 0);
+    CU_ASSERT_EQUAL(store_get_master(t, 4, &got), 0);
+    CU_ASSERT_STRING_EQUAL(got.http_addr, "127.0.0.1:17013");
+    CU_ASSERT_STRING_EQUAL(got.raft_addr, "127.0.0.1:27013");
+    CU_ASSERT_EQUAL(got.create_time, 7);
+    CU_ASSERT_EQUAL(store_foreach_master(t, master_cb, &sum), 0);
+    CU_ASSERT_EQUAL(sum, 9);
+    store_txn_end(t);
+    b = store_batch_new();
+    CU_ASSERT_EQUAL(store_batch_del_master(b, 4), 0);
+    CU_ASSERT_EQUAL_FATAL(apply_rv(s, b, 2, err), 0);
+    CU_ASSERT_EQUAL_FATAL(store_read_begin(s, &t), 0);
+    CU_ASSERT_EQUAL(store_get_master(t, 4, &got), CFS_ENOTFOUND);
+    store_txn_end(t);
+    store_close(s);
+}
+
 static void test_schema_mismatch(void)
 {
     struct store *s = open_store("schema");
@@ -1429,12 +1470,19 @@ static const struct test_case record_cases[] = {
 };
 
 static const struct test_case store_cases[] = {
-    {"round_trip", test_round_trip},   {"lookups", test_lookups},
-    {"iteration", test_iteration},     {"index_maintenance", test_index_maintenance},
-    {"validation", test_validation},   {"counters", test_counters},
-    {"batch_codec", test_batch_codec}, {"applied_skip", test_applied_skip},
-    {"write_txn", test_write_txn},     {"schema_mismatch", test_schema_mismatch},
-    {"open_errors", test_open_errors}, {NULL, NULL},
+    {"round_trip", test_round_trip},
+    {"lookups", test_lookups},
+    {"iteration", test_iteration},
+    {"index_maintenance", test_index_maintenance},
+    {"validation", test_validation},
+    {"counters", test_counters},
+    {"batch_codec", test_batch_codec},
+    {"applied_skip", test_applied_skip},
+    {"write_txn", test_write_txn},
+    {"schema_mismatch", test_schema_mismatch},
+    {"master_records", test_master_records},
+    {"open_errors", test_open_errors},
+    {NULL, NULL},
 };
 
 static const struct test_case growth_cases[] = {

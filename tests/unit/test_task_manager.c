@@ -6,13 +6,14 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "datanode_proto/dn_bodies.h"
+#include "tests/support/net_fixture.h"
 #include "tests/support/test_support.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,9 +238,8 @@ struct fake_conn {
 };
 
 struct fake_node {
-    int lfd;
+    struct net_fixture_listener l; /* l.addr: the node's address */
     int wake[2];
-    char addr[32];
     pthread_t thread;
     pthread_mutex_t lock;
     enum fake_mode mode;
@@ -251,22 +251,6 @@ struct fake_node {
     struct fake_conn conns[FAKE_MAX_CONNS]; /* the node thread's own */
     size_t nconns;
 };
-
-/* A bound and listening socket on 127.0.0.1 with an ephemeral port; *addr gets "ip:port". */
-static int listen_local(int backlog, char *addr, size_t size)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    socklen_t len = sizeof(sa);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-    CU_ASSERT_FATAL(listen(fd, backlog) == 0);
-    CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-    snprintf(addr, size, "127.0.0.1:%u", ntohs(sa.sin_port));
-    return fd;
-}
 
 /* Record the task, then answer as the mode says; false closes the connection. */
 static bool fake_handle(struct fake_node *f, int fd, const struct packet *pkt)
@@ -352,7 +336,7 @@ static void *fake_main(void *arg)
         size_t n = f->nconns;
 
         pfds[0] = (struct pollfd){.fd = f->wake[0], .events = POLLIN};
-        pfds[1] = (struct pollfd){.fd = f->lfd, .events = POLLIN};
+        pfds[1] = (struct pollfd){.fd = f->l.fd, .events = POLLIN};
         for (size_t i = 0; i < n; i++) {
             pfds[2 + i] = (struct pollfd){.fd = f->conns[i].fd, .events = POLLIN};
         }
@@ -368,7 +352,7 @@ static void *fake_main(void *arg)
             }
         }
         if (pfds[1].revents != 0) {
-            int fd = accept(f->lfd, NULL, NULL);
+            int fd = accept(f->l.fd, NULL, NULL);
             if (fd >= 0 && f->nconns < FAKE_MAX_CONNS) {
                 f->conns[f->nconns].fd = fd;
                 packet_decoder_init(&f->conns[f->nconns].d, 1u << 20);
@@ -394,7 +378,7 @@ static void fake_start(struct fake_node *f, enum fake_mode mode, const char *tex
     memset(f, 0, sizeof(*f));
     f->mode = mode;
     f->text = text;
-    f->lfd = listen_local(64, f->addr, sizeof(f->addr));
+    net_fixture_listen(&f->l, 64);
     CU_ASSERT_FATAL(pipe(f->wake) == 0);
     CU_ASSERT_FATAL(pthread_mutex_init(&f->lock, NULL) == 0);
     CU_ASSERT_FATAL(pthread_create(&f->thread, NULL, fake_main, f) == 0);
@@ -406,7 +390,7 @@ static void fake_stop(struct fake_node *f)
     pthread_join(f->thread, NULL);
     close(f->wake[0]);
     close(f->wake[1]);
-    close(f->lfd);
+    net_fixture_close(&f->l);
     pthread_mutex_destroy(&f->lock);
 }
 
@@ -436,55 +420,23 @@ static struct seen_task fake_seen(struct fake_node *f, size_t i)
     return s;
 }
 
-/* Wait up to ms for the fake node to have seen n tasks; false on timeout. */
-static bool fake_wait_seen(struct fake_node *f, size_t n, int ms)
+enum fake_count { FAKE_SEEN, FAKE_EOFS };
+
+/* Wait up to ms for the fake node to have seen n tasks (FAKE_SEEN) or n connections close
+ * (FAKE_EOFS); false on timeout. */
+static bool fake_wait(struct fake_node *f, enum fake_count which, size_t n, int ms)
 {
-    for (int waited = 0; fake_counts(f).nseen < n; waited += 5) {
+    for (int waited = 0;; waited += 5) {
+        struct fake_counts c = fake_counts(f);
+
+        if ((which == FAKE_SEEN ? c.nseen : c.eofs) >= n) {
+            return true;
+        }
         if (waited >= ms) {
             return false;
         }
         clock_sleep_ms(5);
     }
-    return true;
-}
-
-static bool fake_wait_eofs(struct fake_node *f, unsigned n, int ms)
-{
-    for (int waited = 0; fake_counts(f).eofs < n; waited += 5) {
-        if (waited >= ms) {
-            return false;
-        }
-        clock_sleep_ms(5);
-    }
-    return true;
-}
-
-/* An address where nothing listens: bound once, then released. */
-static void dead_addr(char *addr, size_t size)
-{
-    close(listen_local(1, addr, size));
-}
-
-/* A listener that never accepts, with its backlog (0) full so the kernel drops further SYNs: a
- * dial to it can only time out. fillers gets the connections that filled it. */
-static int blackhole_open(char *addr, size_t size, int *fillers, size_t max, size_t *nfillers)
-{
-    int lfd = listen_local(0, addr, size);
-    struct sockaddr_in sa;
-    socklen_t len = sizeof(sa);
-
-    CU_ASSERT_FATAL(getsockname(lfd, (struct sockaddr *)&sa, &len) == 0);
-    for (*nfillers = 0; *nfillers < max;) {
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        fillers[(*nfillers)++] = fd;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno == EINPROGRESS &&
-            poll(&pfd, 1, 200) == 0) {
-            return lfd;
-        }
-    }
-    CU_FAIL_FATAL("the backlog never filled");
-    return lfd;
 }
 
 /* --- manager helpers --- */
@@ -541,6 +493,42 @@ static struct task_node_stats node_stats(struct task_manager *m, const char *add
         }
     }
     return none;
+}
+
+/* Compare every counter of the node with want (addr aside), printing both on a mismatch. */
+static void assert_stats(struct task_manager *m, const char *addr, struct task_node_stats want)
+{
+    struct task_node_stats got = node_stats(m, addr);
+    bool same = got.sent == want.sent && got.acked == want.acked && got.failed == want.failed &&
+                got.resent == want.resent && got.dropped == want.dropped &&
+                got.answered == want.answered && got.queued == want.queued;
+
+    if (!same) {
+        fprintf(stderr,
+                "\n%s: sent/acked/failed/resent/dropped/answered/queued %" PRIu64 "/%" PRIu64
+                "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu32 ", want %" PRIu64
+                "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu32 "\n",
+                addr, got.sent, got.acked, got.failed, got.resent, got.dropped, got.answered,
+                got.queued, want.sent, want.acked, want.failed, want.resent, want.dropped,
+                want.answered, want.queued);
+    }
+    CU_ASSERT_TRUE(same);
+}
+
+/* Wait (2 s at most) until a counter of the node reaches n; field is the offsetof() of one of
+ * the uint64_t counters of struct task_node_stats. */
+static void wait_count(struct task_manager *m, const char *addr, size_t field, uint64_t n)
+{
+    for (int i = 0; i < 400; i++) {
+        struct task_node_stats st = node_stats(m, addr);
+        uint64_t have;
+
+        memcpy(&have, (const char *)&st + field, sizeof(have));
+        if (have >= n) {
+            return;
+        }
+        clock_sleep_ms(5);
+    }
 }
 
 /* --- queue --- */
@@ -621,8 +609,8 @@ static void test_sync_ok(void)
     fast_policy(&p);
     p.pool.idle_timeout_ms = 100;
     m = manager_new(&p);
-    add_node(m, f.addr);
-    build_create_dp(&t, f.addr);
+    add_node(m, f.l.addr);
+    build_create_dp(&t, f.l.addr);
     CU_ASSERT_EQUAL_FATAL(task_manager_send_sync(m, &t, &reply, errmsg), 0);
     CU_ASSERT_EQUAL(reply.result_code, OP_OK);
     CU_ASSERT_EQUAL(reply.opcode, OP_CREATE_DATA_PARTITION);
@@ -633,10 +621,10 @@ static void test_sync_ok(void)
     CU_ASSERT_STRING_EQUAL(s.id, t.id);
     CU_ASSERT_EQUAL(s.send_count, 1);
     CU_ASSERT(s.send_time >= clock_wall_s() - 2 && s.send_time <= clock_wall_s());
-    CU_ASSERT_EQUAL(node_stats(m, f.addr).failed, 0);
+    CU_ASSERT_EQUAL(node_stats(m, f.l.addr).failed, 0);
     /* Idle past 100 ms: the releaser closes it within about a second. */
     CU_ASSERT_EQUAL(fake_counts(&f).eofs, 0);
-    CU_ASSERT_TRUE(fake_wait_eofs(&f, 1, 2500));
+    CU_ASSERT_TRUE(fake_wait(&f, FAKE_EOFS, 1, 2500));
     admin_task_clear(&t);
     task_manager_free(m);
     fake_stop(&f);
@@ -666,15 +654,15 @@ static void test_sync_errors(void)
         fake_start(&f, cases[c].mode, "createDataPartition_no space left on any disk");
         fast_policy(&p);
         m = manager_new(&p);
-        add_node(m, f.addr);
-        build_create_dp(&t, f.addr);
+        add_node(m, f.l.addr);
+        build_create_dp(&t, f.l.addr);
         CU_ASSERT_EQUAL(task_manager_send_sync(m, &t, &reply, errmsg), cases[c].rv);
         CU_ASSERT_EQUAL(reply.opcode, 0x11);
-        snprintf(want, sizeof(want), cases[c].fmt, f.addr);
+        snprintf(want, sizeof(want), cases[c].fmt, f.l.addr);
         CU_ASSERT_EQUAL(strncmp(errmsg, want, strlen(want)), 0);
-        CU_ASSERT_EQUAL(node_stats(m, f.addr).failed, 1);
+        CU_ASSERT_EQUAL(node_stats(m, f.l.addr).failed, 1);
         /* The connection is closed after any error. */
-        CU_ASSERT_TRUE(cases[c].mode == FAKE_CLOSE || fake_wait_eofs(&f, 1, 1000));
+        CU_ASSERT_TRUE(cases[c].mode == FAKE_CLOSE || fake_wait(&f, FAKE_EOFS, 1, 1000));
         admin_task_clear(&t);
         task_manager_free(m);
         fake_stop(&f);
@@ -696,17 +684,17 @@ static void test_sync_timeout(void)
     fake_start(&f, FAKE_SILENT, NULL);
     fast_policy(&p);
     m = manager_new(&p);
-    add_node(m, f.addr);
-    build_create_dp(&t, f.addr);
+    add_node(m, f.l.addr);
+    build_create_dp(&t, f.l.addr);
     elapsed = clock_mono_ms();
     CU_ASSERT_EQUAL(task_manager_send_sync(m, &t, &reply, errmsg), CFS_ETIMEDOUT);
     elapsed = clock_mono_ms() - elapsed;
     CU_ASSERT(elapsed >= 290 && elapsed < 800);
     snprintf(want, sizeof(want), "%s: read reply to OpCreateDataPartition: timed out after 300 ms",
-             f.addr);
+             f.l.addr);
     CU_ASSERT_STRING_EQUAL(errmsg, want);
     CU_ASSERT_EQUAL(fake_counts(&f).nseen, 1);
-    CU_ASSERT_TRUE(fake_wait_eofs(&f, 1, 1000));
+    CU_ASSERT_TRUE(fake_wait(&f, FAKE_EOFS, 1, 1000));
     admin_task_clear(&t);
     task_manager_free(m);
     fake_stop(&f);
@@ -727,14 +715,14 @@ static void test_sync_unknown_node(void)
     fake_start(&f, FAKE_OK, NULL);
     fast_policy(&p);
     m = manager_new(&p);
-    build_create_dp(&t, f.addr);
+    build_create_dp(&t, f.l.addr);
     CU_ASSERT_EQUAL(task_manager_send_sync(m, &t, &reply, errmsg), 0);
     packet_clear(&reply);
-    CU_ASSERT_TRUE(fake_wait_eofs(&f, 1, 1000));
+    CU_ASSERT_TRUE(fake_wait(&f, FAKE_EOFS, 1, 1000));
     CU_ASSERT_EQUAL(task_manager_stats(m, NULL, 0), 0);
     admin_task_clear(&t);
 
-    dead_addr(dead, sizeof(dead));
+    net_fixture_dead_addr(dead, sizeof(dead));
     add_node(m, dead);
     build_create_dp(&t, dead);
     CU_ASSERT_EQUAL(task_manager_send_sync(m, &t, &reply, errmsg), -ECONNREFUSED);
@@ -783,9 +771,9 @@ static void test_sync_concurrent(void)
     fake_start(&f, FAKE_OK, "/cfs/disk1");
     fast_policy(&p);
     m = manager_new(&p);
-    add_node(m, f.addr);
+    add_node(m, f.l.addr);
     for (int i = 0; i < 8; i++) {
-        w[i] = (struct sync_worker){m, f.addr, 0};
+        w[i] = (struct sync_worker){m, f.l.addr, 0};
         CU_ASSERT_EQUAL_FATAL(pthread_create(&threads[i], NULL, sync_worker_main, &w[i]), 0);
     }
     for (int i = 0; i < 8; i++) {
@@ -794,7 +782,7 @@ static void test_sync_concurrent(void)
     }
     CU_ASSERT_EQUAL(fake_counts(&f).nseen, 80);
     CU_ASSERT(fake_counts(&f).accepted <= 8);
-    CU_ASSERT_EQUAL(node_stats(m, f.addr).failed, 0);
+    CU_ASSERT_EQUAL(node_stats(m, f.l.addr).failed, 0);
     task_manager_free(m);
     fake_stop(&f);
 }
@@ -843,19 +831,11 @@ static char *posted_heartbeat(const char *addr, uint64_t total, const char *zone
     return body;
 }
 
-static void wait_acked(struct task_manager *m, const char *addr, uint64_t n)
-{
-    for (int i = 0; i < 200 && node_stats(m, addr).acked < n; i++) {
-        clock_sleep_ms(5);
-    }
-}
-
 /* Queued heartbeat -> sent with SendCount stamped -> acked -> posted response -> callback. */
 static void test_async_heartbeat(void)
 {
     char errmsg[ERRMSG_SIZE] = "";
     struct cb_record rec = {0};
-    struct task_node_stats st;
     struct task_policy p;
     struct task_manager *m;
     struct fake_node f;
@@ -870,21 +850,21 @@ static void test_async_heartbeat(void)
     CU_ASSERT_EQUAL(task_manager_on_response(m, OP_DATA_NODE_HEARTBEAT, dn_heartbeat_resp_fields,
                                              sizeof(struct dn_heartbeat_resp), record_cb, &rec),
                     0);
-    add_node(m, f.addr);
-    CU_ASSERT_EQUAL_FATAL(admin_task_init_heartbeat(&t, OP_DATA_NODE_HEARTBEAT, f.addr,
+    add_node(m, f.l.addr);
+    CU_ASSERT_EQUAL_FATAL(admin_task_init_heartbeat(&t, OP_DATA_NODE_HEARTBEAT, f.l.addr,
                                                     "127.0.0.1:17010", clock_wall_s()),
                           0);
     CU_ASSERT_EQUAL(task_manager_add(m, &t, NULL, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(task_manager_start(m, errmsg), 0);
-    CU_ASSERT_TRUE_FATAL(fake_wait_seen(&f, 1, 2000));
+    CU_ASSERT_TRUE_FATAL(fake_wait(&f, FAKE_SEEN, 1, 2000));
     s = fake_seen(&f, 0);
     CU_ASSERT_EQUAL(s.opcode, OP_DATA_NODE_HEARTBEAT);
     CU_ASSERT_STRING_EQUAL(s.id, t.id);
     CU_ASSERT_EQUAL(s.send_count, 1);
     CU_ASSERT(s.send_time >= clock_wall_s() - 2 && s.send_time <= clock_wall_s());
-    wait_acked(m, f.addr, 1);
+    wait_count(m, f.l.addr, offsetof(struct task_node_stats, acked), 1);
 
-    body = posted_heartbeat(f.addr, 107374182400u, "z1");
+    body = posted_heartbeat(f.l.addr, 107374182400u, "z1");
     CU_ASSERT_EQUAL(task_manager_handle_response(m, body, strlen(body), errmsg), 0);
     free(body);
     CU_ASSERT_EQUAL(rec.calls, 1);
@@ -895,14 +875,7 @@ static void test_async_heartbeat(void)
     clock_sleep_ms(3 * p.tick_ms);
     task_manager_stop(m);
 
-    st = node_stats(m, f.addr);
-    CU_ASSERT_EQUAL(st.sent, 1);
-    CU_ASSERT_EQUAL(st.acked, 1);
-    CU_ASSERT_EQUAL(st.failed, 0);
-    CU_ASSERT_EQUAL(st.resent, 0);
-    CU_ASSERT_EQUAL(st.dropped, 0);
-    CU_ASSERT_EQUAL(st.answered, 1);
-    CU_ASSERT_EQUAL(st.queued, 0);
+    assert_stats(m, f.l.addr, (struct task_node_stats){.sent = 1, .acked = 1, .answered = 1});
     CU_ASSERT_EQUAL(fake_counts(&f).nseen, 1);
     CU_ASSERT_EQUAL(fake_counts(&f).accepted, 1);
     CU_ASSERT_EQUAL(task_manager_unknown_responses(m), 0);
@@ -913,7 +886,6 @@ static void test_async_heartbeat(void)
 /* Acked but never answered: resent every resend_ms with a growing SendCount, then dropped. */
 static void test_async_resend_then_drop(void)
 {
-    struct task_node_stats st;
     struct task_policy p;
     struct task_manager *m;
     struct fake_node f;
@@ -921,12 +893,10 @@ static void test_async_resend_then_drop(void)
     fake_start(&f, FAKE_OK, NULL);
     fast_policy(&p);
     m = manager_new(&p);
-    add_node(m, f.addr);
-    add_task(m, OP_LOAD_DATA_PARTITION, f.addr, 7);
+    add_node(m, f.l.addr);
+    add_task(m, OP_LOAD_DATA_PARTITION, f.l.addr, 7);
     CU_ASSERT_EQUAL_FATAL(task_manager_start(m, NULL), 0);
-    for (int i = 0; i < 400 && node_stats(m, f.addr).dropped == 0; i++) {
-        clock_sleep_ms(5);
-    }
+    wait_count(m, f.l.addr, offsetof(struct task_node_stats, dropped), 1);
     task_manager_stop(m);
     CU_ASSERT_EQUAL_FATAL(fake_counts(&f).nseen, 3);
     for (size_t i = 0; i < 3; i++) {
@@ -935,14 +905,8 @@ static void test_async_resend_then_drop(void)
         /* Stamped resend_ms apart; receipt times add a little send latency either way. */
         CU_ASSERT(i == 0 || s.at_ms - fake_seen(&f, i - 1).at_ms >= p.resend_ms - 20);
     }
-    st = node_stats(m, f.addr);
-    CU_ASSERT_EQUAL(st.sent, 3);
-    CU_ASSERT_EQUAL(st.acked, 3);
-    CU_ASSERT_EQUAL(st.resent, 2);
-    CU_ASSERT_EQUAL(st.failed, 0);
-    CU_ASSERT_EQUAL(st.dropped, 1);
-    CU_ASSERT_EQUAL(st.answered, 0);
-    CU_ASSERT_EQUAL(st.queued, 0);
+    assert_stats(m, f.l.addr,
+                 (struct task_node_stats){.sent = 3, .acked = 3, .resent = 2, .dropped = 1});
     CU_ASSERT_EQUAL(fake_counts(&f).accepted, 1);
     task_manager_free(m);
     fake_stop(&f);
@@ -954,7 +918,6 @@ static void test_async_ack_failures(void)
     static const enum fake_mode modes[] = {FAKE_SILENT, FAKE_ERR};
 
     for (size_t c = 0; c < sizeof(modes) / sizeof(modes[0]); c++) {
-        struct task_node_stats st;
         struct task_policy p;
         struct task_manager *m;
         struct fake_node f;
@@ -964,22 +927,16 @@ static void test_async_ack_failures(void)
         p.max_sends = 2;
         p.resend_ms = 100;
         m = manager_new(&p);
-        add_node(m, f.addr);
-        add_task(m, OP_DATA_NODE_HEARTBEAT, f.addr, 0);
+        add_node(m, f.l.addr);
+        add_task(m, OP_DATA_NODE_HEARTBEAT, f.l.addr, 0);
         CU_ASSERT_EQUAL_FATAL(task_manager_start(m, NULL), 0);
-        for (int i = 0; i < 400 && node_stats(m, f.addr).dropped == 0; i++) {
-            clock_sleep_ms(5);
-        }
+        wait_count(m, f.l.addr, offsetof(struct task_node_stats, dropped), 1);
         task_manager_stop(m);
-        st = node_stats(m, f.addr);
-        CU_ASSERT_EQUAL(st.sent, 2);
-        CU_ASSERT_EQUAL(st.acked, 0);
-        CU_ASSERT_EQUAL(st.failed, 2);
-        CU_ASSERT_EQUAL(st.resent, 1);
-        CU_ASSERT_EQUAL(st.dropped, 1);
+        assert_stats(m, f.l.addr,
+                     (struct task_node_stats){.sent = 2, .failed = 2, .resent = 1, .dropped = 1});
         CU_ASSERT_EQUAL(fake_counts(&f).nseen, 2);
         CU_ASSERT_EQUAL(fake_counts(&f).accepted, 2);
-        CU_ASSERT_TRUE(fake_wait_eofs(&f, 2, 1000));
+        CU_ASSERT_TRUE(fake_wait(&f, FAKE_EOFS, 2, 1000));
         task_manager_free(m);
         fake_stop(&f);
     }
@@ -990,11 +947,10 @@ static void test_async_ack_failures(void)
 static void test_async_dial_failure_ends_tick(void)
 {
     char dead[32];
-    struct task_node_stats st;
     struct task_policy p;
     struct task_manager *m;
 
-    dead_addr(dead, sizeof(dead));
+    net_fixture_dead_addr(dead, sizeof(dead));
     fast_policy(&p);
     p.tick_ms = 10000;
     m = manager_new(&p);
@@ -1002,15 +958,10 @@ static void test_async_dial_failure_ends_tick(void)
     add_task(m, OP_DATA_NODE_HEARTBEAT, dead, 0);
     add_task(m, OP_LOAD_DATA_PARTITION, dead, 3);
     CU_ASSERT_EQUAL_FATAL(task_manager_start(m, NULL), 0);
-    for (int i = 0; i < 200 && node_stats(m, dead).failed == 0; i++) {
-        clock_sleep_ms(5);
-    }
+    wait_count(m, dead, offsetof(struct task_node_stats, failed), 1);
     clock_sleep_ms(50);
     task_manager_stop(m);
-    st = node_stats(m, dead);
-    CU_ASSERT_EQUAL(st.failed, 1);
-    CU_ASSERT_EQUAL(st.sent, 0);
-    CU_ASSERT_EQUAL(st.queued, 2);
+    assert_stats(m, dead, (struct task_node_stats){.failed = 1, .queued = 2});
     task_manager_free(m);
 }
 
@@ -1019,43 +970,37 @@ static void test_async_dial_failure_ends_tick(void)
 static void test_async_bad_nodes_do_not_delay(void)
 {
     char dead[32];
-    char hole[32];
-    int fillers[16];
-    size_t nfillers;
+    struct net_fixture_listener hole;
     struct task_policy p;
     struct task_manager *m;
     struct fake_node f;
     uint64_t start;
-    int hole_fd;
 
     fake_start(&f, FAKE_OK, NULL);
-    dead_addr(dead, sizeof(dead));
-    hole_fd = blackhole_open(hole, sizeof(hole), fillers, 16, &nfillers);
+    net_fixture_dead_addr(dead, sizeof(dead));
+    net_fixture_blackhole(&hole);
     fast_policy(&p);
     p.tick_ms = 5000;
     m = manager_new(&p);
     add_node(m, dead);
-    add_node(m, hole);
-    add_node(m, f.addr);
+    add_node(m, hole.addr);
+    add_node(m, f.l.addr);
     add_task(m, OP_DATA_NODE_HEARTBEAT, dead, 0);
-    add_task(m, OP_DATA_NODE_HEARTBEAT, hole, 0);
-    add_task(m, OP_DATA_NODE_HEARTBEAT, f.addr, 0);
+    add_task(m, OP_DATA_NODE_HEARTBEAT, hole.addr, 0);
+    add_task(m, OP_DATA_NODE_HEARTBEAT, f.l.addr, 0);
     start = clock_mono_ms();
     CU_ASSERT_EQUAL_FATAL(task_manager_start(m, NULL), 0);
-    CU_ASSERT_TRUE(fake_wait_seen(&f, 1, 2000));
+    CU_ASSERT_TRUE(fake_wait(&f, FAKE_SEEN, 1, 2000));
     CU_ASSERT(fake_seen(&f, 0).at_ms - start < 300);
-    wait_acked(m, f.addr, 1);
-    CU_ASSERT_EQUAL(node_stats(m, f.addr).acked, 1);
+    wait_count(m, f.l.addr, offsetof(struct task_node_stats, acked), 1);
+    CU_ASSERT_EQUAL(node_stats(m, f.l.addr).acked, 1);
     /* stop waits for the hanging dial, which its own deadline bounds. */
     task_manager_stop(m);
     CU_ASSERT(clock_mono_ms() - start < 1500);
-    CU_ASSERT_EQUAL(node_stats(m, hole).failed, 1);
+    CU_ASSERT_EQUAL(node_stats(m, hole.addr).failed, 1);
     CU_ASSERT_EQUAL(node_stats(m, dead).failed, 1);
     task_manager_free(m);
-    for (size_t i = 0; i < nfillers; i++) {
-        close(fillers[i]);
-    }
-    close(hole_fd);
+    net_fixture_close(&hole);
     fake_stop(&f);
 }
 
@@ -1155,7 +1100,7 @@ static void test_start_stop_start(void)
     fast_policy(&p);
     p.tick_ms = 200;
     m = manager_new(&p);
-    add_node(m, f.addr);
+    add_node(m, f.l.addr);
     CU_ASSERT_EQUAL_FATAL(task_manager_start(m, NULL), 0);
     CU_ASSERT_EQUAL(task_manager_start(m, NULL), 0);
     clock_sleep_ms(50);
@@ -1164,17 +1109,17 @@ static void test_start_stop_start(void)
     CU_ASSERT(clock_mono_ms() - t0 < p.tick_ms);
     task_manager_stop(m);
 
-    add_task(m, OP_DATA_NODE_HEARTBEAT, f.addr, 0);
+    add_task(m, OP_DATA_NODE_HEARTBEAT, f.l.addr, 0);
     clock_sleep_ms(p.tick_ms + 50);
     CU_ASSERT_EQUAL(fake_counts(&f).nseen, 0);
-    CU_ASSERT_EQUAL(node_stats(m, f.addr).queued, 1);
+    CU_ASSERT_EQUAL(node_stats(m, f.l.addr).queued, 1);
     CU_ASSERT_EQUAL_FATAL(task_manager_start(m, NULL), 0);
-    CU_ASSERT_TRUE(fake_wait_seen(&f, 1, 1000));
-    wait_acked(m, f.addr, 1);
+    CU_ASSERT_TRUE(fake_wait(&f, FAKE_SEEN, 1, 1000));
+    wait_count(m, f.l.addr, offsetof(struct task_node_stats, acked), 1);
     t0 = clock_mono_ms();
     task_manager_stop(m);
     CU_ASSERT(clock_mono_ms() - t0 < p.tick_ms);
-    CU_ASSERT_EQUAL(node_stats(m, f.addr).acked, 1);
+    CU_ASSERT_EQUAL(node_stats(m, f.l.addr).acked, 1);
     /* Freed while running: free stops the sender first. */
     CU_ASSERT_EQUAL_FATAL(task_manager_start(m, NULL), 0);
     task_manager_free(m);
