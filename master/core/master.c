@@ -130,7 +130,8 @@ int master_alloc_ids(struct master *m, enum store_counter c, uint32_t n, uint64_
     int rv = 0;
 
     pthread_mutex_lock(&m->ids_lock);
-    if (r->next + n - 1 <= r->last && r->next <= r->last) {
+    /* next == 0: nothing reserved yet (the ranges start zeroed), so ID 0 is never handed out. */
+    if (r->next > 0 && r->next <= r->last && r->next + n - 1 <= r->last) {
         goto take;
     }
     /* Reserve the next range above everything ever reserved, whoever reserved it. The lock is
@@ -465,6 +466,25 @@ static int open_parts(struct master *m, char *errmsg)
     return api_http_start(m, errmsg);
 }
 
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h)) {
+        uv_close(h, NULL);
+    }
+}
+
+/* Handles still open at the end (h2o connections, the listener) are closed so the loop can be
+ * closed and its memory released. */
+static void close_loop(uv_loop_t *loop)
+{
+    uv_walk(loop, close_walk_cb, NULL);
+    uv_run(loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(loop) != 0) {
+        log_warn("event loop still busy at exit");
+    }
+}
+
 int master_run(const struct master_config *cfg)
 {
     char errmsg[ERRMSG_SIZE] = "";
@@ -499,6 +519,7 @@ int master_run(const struct master_config *cfg)
              m->cfg.cluster_name, m->cfg.ip, m->cfg.listen,
              master_config_peer(&m->cfg, m->cfg.id)->raft_addr, m->cfg.data_dir);
     uv_run(&loop, UV_RUN_DEFAULT);
+    close_loop(&loop);
     task_manager_free(m->tasks);
     locks_free(m->locks);
     pstate_free(m->pstate);

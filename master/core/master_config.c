@@ -202,7 +202,7 @@ static int derive_dir(char *dst, size_t size, const char *base, const char *leaf
 int master_config_finish(struct master_config *c, char *errmsg)
 {
     enum log_level level;
-    const struct master_peer *self;
+    struct master_peer *self = NULL;
     char self_text[128];
     int rv;
 
@@ -231,7 +231,9 @@ int master_config_finish(struct master_config *c, char *errmsg)
                            "electionTick >= 2");
         return -EINVAL;
     }
-    if (c->raft_port == 0) {
+    /* With no raftPort, a peers entry naming this master's Raft port decides; otherwise the
+     * port derives from listen like every peer's. */
+    if (c->raft_port == 0 && c->peers_text[0] == '\0') {
         if (c->listen + MASTER_RAFT_PORT_OFFSET > 65535) {
             errors_set(errmsg, "raftPort: set it; listen + %d is not a port",
                        MASTER_RAFT_PORT_OFFSET);
@@ -247,13 +249,21 @@ int master_config_finish(struct master_config *c, char *errmsg)
     if (rv != 0) {
         return rv;
     }
-    self = master_config_peer(c, c->id);
+    for (uint32_t i = 0; i < c->npeers; i++) {
+        if (c->peers[i].id == c->id) {
+            self = &c->peers[i];
+        }
+    }
     snprintf(self_text, sizeof(self_text), "%s:%u", c->ip, c->listen);
     if (self == NULL || strcmp(self->http_addr, self_text) != 0) {
         errors_set(errmsg, "peers: must list this master as %" PRIu64 ":%s", c->id, self_text);
         return -EINVAL;
     }
-    /* The peers entry is authoritative for our own Raft port when it names one. */
+    if (c->raft_port != 0) {
+        /* raftPort is this master's own; peers only derive the others'. */
+        self->raft_port = c->raft_port;
+        snprintf(self->raft_addr, sizeof(self->raft_addr), "%s:%u", self->ip, self->raft_port);
+    }
     c->raft_port = self->raft_port;
     if (c->data_dir[0] == '\0') {
         snprintf(c->data_dir, sizeof(c->data_dir), "./cfs-data/master%" PRIu64, c->id);

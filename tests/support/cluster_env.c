@@ -97,9 +97,11 @@ static int write_master_config(struct cenv *e, size_t i)
     }
     snprintf(text, sizeof(text),
              "{\"clusterName\":\"cenv\",\"id\":\"%llu\",\"ip\":\"127.0.0.1\",\"listen\":\"%u\","
-             "\"peers\":\"%s\",\"dataDir\":\"%s\",\"logLevel\":\"debug\",%s%s%s}\n",
-             (unsigned long long)e->master_ids[i], e->masters[i].port, peers, e->masters[i].dir,
-             master_timing, e->master_extra[0] != '\0' ? "," : "", e->master_extra);
+             "\"raftPort\":\"%u\",\"peers\":\"%s\",\"dataDir\":\"%s\",\"logLevel\":\"debug\","
+             "%s%s%s}\n",
+             (unsigned long long)e->master_ids[i], e->masters[i].port, e->raft_ports[i], peers,
+             e->masters[i].dir, master_timing, e->master_extra[0] != '\0' ? "," : "",
+             e->master_extra);
     return write_text(e->masters[i].config, text);
 }
 

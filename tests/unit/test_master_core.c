@@ -53,6 +53,31 @@ static void test_config_peers(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(errmsg, "leaderForward"));
 }
 
+static void test_config_raft_ports(void)
+{
+    struct master_config c;
+    char errmsg[ERRMSG_SIZE] = "";
+
+    /* A high HTTP port is fine when peers name the Raft port. */
+    master_config_default(&c);
+    c.listen = 60000;
+    strcpy(c.peers_text, "1:127.0.0.1:60000:40000,2:127.0.0.1:60001:40001");
+    CU_ASSERT_EQUAL(master_config_finish(&c, errmsg), 0);
+    CU_ASSERT_EQUAL(c.raft_port, 40000);
+    /* ...and refused with a message saying what to set when nothing names it. */
+    master_config_default(&c);
+    c.listen = 60000;
+    CU_ASSERT_NOT_EQUAL(master_config_finish(&c, errmsg), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(errmsg, "raftPort: set it"));
+    /* raftPort is this master's own port even when peers would derive another. */
+    master_config_default(&c);
+    c.raft_port = 5901;
+    strcpy(c.peers_text, "1:127.0.0.1:17010,2:127.0.0.2:17010");
+    CU_ASSERT_EQUAL(master_config_finish(&c, errmsg), 0);
+    CU_ASSERT_STRING_EQUAL(c.peers[0].raft_addr, "127.0.0.1:5901");
+    CU_ASSERT_STRING_EQUAL(c.peers[1].raft_addr, "127.0.0.2:27010");
+}
+
 struct wctx {
     struct workers *w;
     atomic_int ran;
@@ -203,6 +228,7 @@ static void test_locks_exclude_and_time_out(void)
 static const struct test_case cases[] = {
     {"config_defaults_make_a_single_master", test_config_defaults_make_a_single_master},
     {"config_peers", test_config_peers},
+    {"config_raft_ports", test_config_raft_ports},
     {"workers_run_call_loop_and_stop", test_workers_run_call_loop_and_stop},
     {"fanout_runs_jobs_in_parallel", test_fanout_runs_jobs_in_parallel},
     {"locks_exclude_and_time_out", test_locks_exclude_and_time_out},
