@@ -308,8 +308,7 @@ int cenv_wait_leader(struct cenv *e, uint32_t timeout_ms)
             }
             /* A proxying follower answers 200 too: the leader is the one naming itself. */
             leads = cenv_http(e, i, "/admin/getCluster", NULL, &code, NULL, 0, &data) == 200 &&
-                    code == 0 &&
-                    json_is_string(json_object_get(data, "LeaderAddr")) &&
+                    code == 0 && json_is_string(json_object_get(data, "LeaderAddr")) &&
                     strcmp(json_string_value(json_object_get(data, "LeaderAddr")),
                            e->masters[i].addr) == 0;
             json_decref(data);
