@@ -655,8 +655,8 @@ struct dn_info {
     uint64_t id;
     char zone[STORE_NAME_SIZE];
     char addr[STORE_ADDR_SIZE];
-    char heartbeat_port[8];
-    char replica_port[8];
+    char heartbeat_port[12];
+    char replica_port[12];
     char report_time[TIME_SIZE];
     bool active;
     bool to_be_offline;
@@ -801,8 +801,8 @@ json_t *node_ops_data_node_info(const struct node_ops_source *src,
 struct mn_info {
     uint64_t id;
     char addr[STORE_ADDR_SIZE];
-    char heartbeat_port[8];
-    char replica_port[8];
+    char heartbeat_port[12];
+    char replica_port[12];
     bool active;
     bool writable;
     char zone[STORE_NAME_SIZE];
