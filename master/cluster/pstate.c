@@ -600,7 +600,9 @@ static size_t bad(struct pstate *ps, bool data, uint64_t *ids, size_t max)
         }
     }
     pthread_mutex_unlock(&ps->mu);
-    qsort(ids, n < max ? n : max, sizeof(*ids), cmp_u64);
+    if (n > 0 && max > 0) { /* callers may count with ids NULL; qsort wants a real array */
+        qsort(ids, n < max ? n : max, sizeof(*ids), cmp_u64);
+    }
     return n;
 }
 
