@@ -330,7 +330,11 @@ static void workers_stopped_cb(void *arg)
     struct master *m = arg;
 
     m->workers = NULL;
-    raft_node_stop(m->raft, raft_stopped_cb, m);
+    if (m->raft != NULL) {
+        raft_node_stop(m->raft, raft_stopped_cb, m);
+    } else {
+        uv_stop(m->loop);
+    }
 }
 
 static void shutdown_master(struct master *m)
@@ -347,9 +351,16 @@ static void shutdown_master(struct master *m)
     }
     uv_close((uv_handle_t *)&m->sigterm, NULL);
     uv_close((uv_handle_t *)&m->sigint, NULL);
-    uv_close((uv_handle_t *)&m->pstate_timer, NULL);
-    uv_close((uv_handle_t *)&m->pstate_kick, NULL);
-    workers_stop(m->workers, workers_stopped_cb, m);
+    if (m->pstate_handles) {
+        uv_close((uv_handle_t *)&m->pstate_timer, NULL);
+        uv_close((uv_handle_t *)&m->pstate_kick, NULL);
+    }
+    /* Workers first: their operations may still need Raft. */
+    if (m->workers != NULL) {
+        workers_stop(m->workers, workers_stopped_cb, m);
+    } else {
+        workers_stopped_cb(m);
+    }
 }
 
 static void signal_cb(uv_signal_t *h, int signum)
@@ -459,6 +470,7 @@ static int open_parts(struct master *m, char *errmsg)
     m->pstate_timer.data = m;
     uv_async_init(m->loop, &m->pstate_kick, pstate_kick_cb);
     m->pstate_kick.data = m;
+    m->pstate_handles = true;
     rv = raft_node_start(m->loop, &ro, &m->raft, errmsg);
     if (rv != 0) {
         return rv;
@@ -490,7 +502,7 @@ int master_run(const struct master_config *cfg)
     char errmsg[ERRMSG_SIZE] = "";
     struct master *m = calloc(1, sizeof(*m));
     uv_loop_t loop;
-    int rv;
+    int code;
 
     if (m == NULL) {
         fprintf(stderr, "cfs-master: out of memory\n");
@@ -502,22 +514,23 @@ int master_run(const struct master_config *cfg)
     pthread_mutex_init(&m->ids_lock, NULL);
     /* libuv writes to sockets whose peer may have gone; that must be an error, not a signal. */
     signal(SIGPIPE, SIG_IGN);
-    rv = open_parts(m, errmsg);
-    if (rv != 0) {
-        log_error("%s", errmsg);
-        fprintf(stderr, "cfs-master: %s\n", errmsg);
-        /* Parts that started register handles on the loop; the process ends here anyway. */
-        return 1;
-    }
     uv_signal_init(&loop, &m->sigterm);
     uv_signal_init(&loop, &m->sigint);
     m->sigterm.data = m;
     m->sigint.data = m;
     uv_signal_start(&m->sigterm, signal_cb, SIGTERM);
     uv_signal_start(&m->sigint, signal_cb, SIGINT);
-    log_info("cfs-master %" PRIu64 " of cluster %s: http %s:%u, raft %s, data %s", m->cfg.id,
-             m->cfg.cluster_name, m->cfg.ip, m->cfg.listen,
-             master_config_peer(&m->cfg, m->cfg.id)->raft_addr, m->cfg.data_dir);
+    if (open_parts(m, errmsg) != 0) {
+        log_error("%s", errmsg);
+        fprintf(stderr, "cfs-master: %s\n", errmsg);
+        m->exit_code = 1;
+        /* What did start stops in the same order as on SIGTERM. */
+        shutdown_master(m);
+    } else {
+        log_info("cfs-master %" PRIu64 " of cluster %s: http %s:%u, raft %s, data %s", m->cfg.id,
+                 m->cfg.cluster_name, m->cfg.ip, m->cfg.listen,
+                 master_config_peer(&m->cfg, m->cfg.id)->raft_addr, m->cfg.data_dir);
+    }
     uv_run(&loop, UV_RUN_DEFAULT);
     close_loop(&loop);
     task_manager_free(m->tasks);
@@ -527,6 +540,9 @@ int master_run(const struct master_config *cfg)
     api_free(m);
     fsm_free(m->fsm);
     store_close(m->store);
+    pthread_mutex_destroy(&m->ids_lock);
+    code = m->exit_code;
+    free(m);
     log_info("stopped");
-    return m->exit_code;
+    return code;
 }

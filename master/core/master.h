@@ -48,6 +48,7 @@ struct master {
     struct pstate *pstate; /* partition statuses and client views, recomputed every check */
     uv_timer_t pstate_timer;
     uv_async_t pstate_kick;
+    bool pstate_handles; /* the two handles above are initialised */
     struct locks *locks; /* per-partition / per-name operation exclusion */
 
     /* Leadership, read from any thread. */

@@ -623,7 +623,7 @@ static void failed_start_closed_cb(struct raft *r)
 
     raft_uv_close(&n->io);
     raft_uv_tcp_close(&n->transport);
-    free(n);
+    n->closing = false; /* tells raft_node_start the close has finished */
 }
 
 static int bootstrap(struct raft_node *n, const struct raft_node_options *o, char *errmsg)
@@ -725,9 +725,14 @@ int raft_node_start(uv_loop_t *loop, const struct raft_node_options *o, struct r
 out:
     rv = rv > 0 ? map_raft_error(rv) : rv;
     if (stage >= 3) {
-        /* After raft_init only raft_close may release things; it completes on the loop. */
+        /* After raft_init only raft_close may release things, and it completes on the loop:
+         * turn the loop here so a failed start leaves nothing behind. */
         n->closing = true;
         raft_close(&n->raft, failed_start_closed_cb);
+        while (n->closing) {
+            uv_run(loop, UV_RUN_ONCE);
+        }
+        free(n);
         return rv;
     }
     if (stage >= 2) {
