@@ -3,6 +3,7 @@
 #include "master/cluster/pstate.h"
 
 #include "common/clock.h"
+#include "common/crc32.h"
 #include "common/hmap.h"
 #include "common/jcodec.h"
 #include "common/log.h"
@@ -203,7 +204,6 @@ struct refresh {
     struct store_txn *t; /* one read transaction: every volume from the same state */
     struct gen *g;
     uint64_t now_ms;
-    int64_t now_s;
     struct vol_cache *vol;
     json_t *dp_list;
     struct store_mp *mps; /* this volume's meta partitions, ids ascending */
@@ -224,24 +224,75 @@ static bool has_replica(const char *host, const struct status_source *srcs, size
 
 /* CubeFS records a replica it just created as reported ReadWrite "now": a host of a partition
  * created within the replica timeout that has not reported it yet counts as such. */
-static bool created_recently(const struct refresh *rf, int64_t create_time, uint64_t timeout_ms)
+static bool created_recently(int64_t create_time, int64_t now_s, uint64_t timeout_ms)
 {
-    return create_time > 0 && rf->now_s >= create_time &&
-           (uint64_t)(rf->now_s - create_time) * 1000u < timeout_ms;
+    return create_time > 0 && now_s >= create_time &&
+           (uint64_t)(now_s - create_time) * 1000u < timeout_ms;
 }
 
-static void fill_source(const struct refresh *rf, enum topo_kind kind, const char *host,
+static void fill_source(struct master *m, enum topo_kind kind, const char *host, uint64_t now_ms,
                         struct status_source *src)
 {
     struct topo_node node;
 
     memset(src, 0, sizeof(*src));
     snprintf(src->addr, sizeof(src->addr), "%s", host);
-    src->report_ms = rf->now_ms;
-    if (topo_get_node(rf->m->topo, kind, host, &node) == 0) {
+    src->report_ms = now_ms;
+    if (topo_get_node(m->topo, kind, host, &node) == 0) {
         src->node_active = node.active;
         src->node_rdonly = node.rdonly;
     }
+}
+
+size_t pstate_dp_replicas(struct master *m, const struct store_dp *dp, uint64_t now_ms,
+                          struct status_dp_replica *out, size_t cap)
+{
+    size_t n = topo_dp_replicas(m->topo, dp->id, out, cap);
+
+    n = n < cap ? n : cap;
+    if (!created_recently(dp->create_time, clock_wall_s(), m->cfg.dp_timeout_ms)) {
+        return n;
+    }
+    for (uint32_t i = 0; i < dp->nhosts && n < cap; i++) {
+        if (has_replica(dp->hosts[i], &out[0].src, sizeof(out[0]), n)) {
+            continue;
+        }
+        memset(&out[n], 0, sizeof(out[n]));
+        fill_source(m, TOPO_DATA, dp->hosts[i], now_ms, &out[n].src);
+        out[n].report.base.partition_id = dp->id;
+        out[n].report.base.status = DP_STATUS_READ_WRITE;
+        out[n].report.total = dp->size;
+        n++;
+    }
+    return n;
+}
+
+size_t pstate_mp_replicas(struct master *m, const struct store_mp *mp, uint64_t now_ms,
+                          struct status_mp_replica *out, size_t cap)
+{
+    size_t n = topo_mp_replicas(m->topo, mp->id, out, cap);
+
+    n = n < cap ? n : cap;
+    if (!created_recently(mp->create_time, clock_wall_s(), m->cfg.mp_timeout_ms)) {
+        return n;
+    }
+    for (uint32_t i = 0; i < mp->nhosts && n < cap; i++) {
+        if (has_replica(mp->hosts[i], &out[0].src, sizeof(out[0]), n)) {
+            continue;
+        }
+        memset(&out[n], 0, sizeof(out[n]));
+        fill_source(m, TOPO_META, mp->hosts[i], now_ms, &out[n].src);
+        out[n].report.base.partition_id = mp->id;
+        out[n].report.base.status = MP_STATUS_READ_WRITE;
+        /* Nodes make the first member the leader of a new partition. */
+        out[n].report.base.is_leader =
+            mp->npeers > 0 && strcmp(mp->peers[0].addr, mp->hosts[i]) == 0;
+        out[n].report.start = mp->start;
+        out[n].report.end = mp->end;
+        out[n].report.max_inode_id = mp->start;
+        n++;
+    }
+    return n;
 }
 
 static void count_status(uint32_t *counts, int8_t status)
@@ -268,28 +319,12 @@ static int dp_cb(const struct store_dp *dp, void *arg)
 {
     struct refresh *rf = arg;
     struct status_dp_replica reps[2 * STORE_MAX_HOSTS];
-    size_t n = topo_dp_replicas(rf->m->topo, dp->id, reps, STORE_MAX_HOSTS);
+    size_t n = pstate_dp_replicas(rf->m, dp, rf->now_ms, reps, 2 * STORE_MAX_HOSTS);
     struct status_dp_input in = {0};
     struct status_dp_result res;
     struct pstate_part p = {0};
     struct dp_view view = {0};
 
-    if (n > STORE_MAX_HOSTS) {
-        n = STORE_MAX_HOSTS;
-    }
-    if (created_recently(rf, dp->create_time, rf->m->cfg.dp_timeout_ms)) {
-        for (uint32_t i = 0; i < dp->nhosts && n < 2 * STORE_MAX_HOSTS; i++) {
-            if (has_replica(dp->hosts[i], &reps[0].src, sizeof(reps[0]), n)) {
-                continue;
-            }
-            memset(&reps[n], 0, sizeof(reps[n]));
-            fill_source(rf, TOPO_DATA, dp->hosts[i], &reps[n].src);
-            reps[n].report.base.partition_id = dp->id;
-            reps[n].report.base.status = DP_STATUS_READ_WRITE;
-            reps[n].report.total = dp->size;
-            n++;
-        }
-    }
     in.part.hosts = dp->hosts;
     in.part.nhosts = dp->nhosts;
     in.part.replica_num = dp->replica_num;
@@ -365,32 +400,11 @@ json_t *pstate_mp_view(const struct store_mp *mp, const struct pstate_part *p)
 static int mp_status(struct refresh *rf, const struct store_mp *mp, bool last, json_t *list)
 {
     struct status_mp_replica reps[2 * STORE_MAX_HOSTS];
-    size_t n = topo_mp_replicas(rf->m->topo, mp->id, reps, STORE_MAX_HOSTS);
+    size_t n = pstate_mp_replicas(rf->m, mp, rf->now_ms, reps, 2 * STORE_MAX_HOSTS);
     struct status_mp_input in = {0};
     struct status_mp_result res;
     struct pstate_part p = {0};
 
-    if (n > STORE_MAX_HOSTS) {
-        n = STORE_MAX_HOSTS;
-    }
-    if (created_recently(rf, mp->create_time, rf->m->cfg.mp_timeout_ms)) {
-        for (uint32_t i = 0; i < mp->nhosts && n < 2 * STORE_MAX_HOSTS; i++) {
-            if (has_replica(mp->hosts[i], &reps[0].src, sizeof(reps[0]), n)) {
-                continue;
-            }
-            memset(&reps[n], 0, sizeof(reps[n]));
-            fill_source(rf, TOPO_META, mp->hosts[i], &reps[n].src);
-            reps[n].report.base.partition_id = mp->id;
-            reps[n].report.base.status = MP_STATUS_READ_WRITE;
-            /* Nodes make the first member the leader of a new partition. */
-            reps[n].report.base.is_leader =
-                mp->npeers > 0 && strcmp(mp->peers[0].addr, mp->hosts[i]) == 0;
-            reps[n].report.start = mp->start;
-            reps[n].report.end = mp->end;
-            reps[n].report.max_inode_id = mp->start;
-            n++;
-        }
-    }
     in.part.hosts = mp->hosts;
     in.part.nhosts = mp->nhosts;
     in.part.replica_num = mp->replica_num;
@@ -502,7 +516,7 @@ out:
 
 int pstate_refresh(struct pstate *ps, struct master *m, uint64_t now_ms, char *errmsg)
 {
-    struct refresh rf = {.m = m, .now_ms = now_ms, .now_s = clock_wall_s()};
+    struct refresh rf = {.m = m, .now_ms = now_ms};
     uint64_t start = clock_mono_ms();
     int rv;
 
@@ -643,4 +657,356 @@ char *pstate_client_partitions(struct pstate *ps, const char *vol, size_t *len)
 char *pstate_client_meta_partitions(struct pstate *ps, const char *vol, size_t *len)
 {
     return client_envelope(ps, vol, false, len);
+}
+
+bool pstate_has_vol(struct pstate *ps, const char *vol)
+{
+    const struct vol_cache *c;
+    bool known;
+
+    pthread_mutex_lock(&ps->mu);
+    c = hmap_get_str(ps->gen->vols, vol);
+    known = c != NULL && !c->deleted;
+    pthread_mutex_unlock(&ps->mu);
+    return known;
+}
+
+/* --- copies for other masters -------------------------------------------------------------------
+ *
+ * Stream (big-endian): u32 magic "CFPV" | u16 version | counts (6 x u32, 2 x u64) |
+ * u32 n + n data partitions | u32 n + n meta partitions | u32 n + n volumes | u32 CRC-32 of all
+ * before it. A partition: u64 id, u64 vol id, u8 status, u32 live, str leader, str reason,
+ * u64 total, used, max inode id, inode count, dentry count. A volume: str name, u8 deleted, the
+ * pstate_vol figures (u64 id, 4 x u32 counts, 5 x u64), blob /client/partitions envelope,
+ * blob /client/metaPartitions envelope. str: u16 length + bytes; blob: u32 length + bytes. */
+
+#define WIRE_MAGIC   0x43465056u
+#define WIRE_VERSION 1
+#define WIRE_MAX     (1u << 30)
+
+struct wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void w_bytes(struct wbuf *w, const void *src, size_t n)
+{
+    if (w->failed) {
+        return;
+    }
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap > 0 ? w->cap : 4096;
+        uint8_t *grown;
+        while (cap < w->len + n) {
+            cap *= 2;
+        }
+        grown = realloc(w->p, cap);
+        if (grown == NULL) {
+            w->failed = true;
+            return;
+        }
+        w->p = grown;
+        w->cap = cap;
+    }
+    memcpy(w->p + w->len, src, n);
+    w->len += n;
+}
+
+static void w_uint(struct wbuf *w, uint64_t v, size_t width)
+{
+    uint8_t b[8];
+
+    for (size_t i = width; i-- > 0;) {
+        b[i] = (uint8_t)v;
+        v >>= 8;
+    }
+    w_bytes(w, b, width);
+}
+
+static void w_str(struct wbuf *w, const char *s)
+{
+    size_t n = strlen(s);
+
+    w_uint(w, n, 2);
+    w_bytes(w, s, n);
+}
+
+static void w_blob(struct wbuf *w, const char *s, size_t n)
+{
+    w_uint(w, n, 4);
+    w_bytes(w, s, n);
+}
+
+static void w_part(struct wbuf *w, const struct pstate_part *p)
+{
+    w_uint(w, p->id, 8);
+    w_uint(w, p->vol_id, 8);
+    w_uint(w, (uint8_t)p->status, 1);
+    w_uint(w, p->live, 4);
+    w_str(w, p->leader);
+    w_str(w, p->reason);
+    w_uint(w, p->total, 8);
+    w_uint(w, p->used, 8);
+    w_uint(w, p->max_inode_id, 8);
+    w_uint(w, p->inode_count, 8);
+    w_uint(w, p->dentry_count, 8);
+}
+
+static void w_parts(struct wbuf *w, const struct hmap *map)
+{
+    size_t pos = 0;
+    void *v;
+
+    w_uint(w, hmap_count(map), 4);
+    while (hmap_next(map, &pos, NULL, NULL, &v)) {
+        w_part(w, v);
+    }
+}
+
+static void w_vol(struct wbuf *w, const struct vol_cache *c)
+{
+    const struct pstate_vol *v = &c->vol;
+
+    w_str(w, c->name);
+    w_uint(w, c->deleted, 1);
+    w_uint(w, v->id, 8);
+    w_uint(w, v->dp_count, 4);
+    w_uint(w, v->rw_dp_count, 4);
+    w_uint(w, v->mp_count, 4);
+    w_uint(w, v->rw_mp_count, 4);
+    w_uint(w, v->total, 8);
+    w_uint(w, v->used, 8);
+    w_uint(w, v->inode_count, 8);
+    w_uint(w, v->dentry_count, 8);
+    w_uint(w, v->max_mp_id, 8);
+    w_blob(w, c->parts_env != NULL ? c->parts_env : "", c->parts_len);
+    w_blob(w, c->mps_env != NULL ? c->mps_env : "", c->mps_len);
+}
+
+int pstate_export(struct pstate *ps, void **out, size_t *len)
+{
+    struct wbuf w = {0};
+    const struct gen *g;
+    size_t pos = 0;
+    void *v;
+
+    pthread_mutex_lock(&ps->mu);
+    g = ps->gen;
+    w_uint(&w, WIRE_MAGIC, 4);
+    w_uint(&w, WIRE_VERSION, 2);
+    for (int i = 0; i < 3; i++) {
+        w_uint(&w, g->counts.dp[i], 4);
+        w_uint(&w, g->counts.mp[i], 4);
+    }
+    w_uint(&w, g->counts.refreshes, 8);
+    w_uint(&w, g->counts.last_refresh_us, 8);
+    w_parts(&w, g->dps);
+    w_parts(&w, g->mps);
+    w_uint(&w, hmap_count(g->vols), 4);
+    while (hmap_next(g->vols, &pos, NULL, NULL, &v)) {
+        w_vol(&w, v);
+    }
+    pthread_mutex_unlock(&ps->mu);
+    w_uint(&w, crc32_ieee(0, w.p, w.len), 4);
+    if (w.failed || w.len > WIRE_MAX) {
+        free(w.p);
+        return -ENOMEM;
+    }
+    *out = w.p;
+    *len = w.len;
+    return 0;
+}
+
+struct rbuf {
+    const uint8_t *p;
+    size_t left;
+    bool bad;
+};
+
+static uint64_t r_uint(struct rbuf *r, size_t width)
+{
+    uint64_t v = 0;
+
+    if (r->bad || r->left < width) {
+        r->bad = true;
+        return 0;
+    }
+    for (size_t i = 0; i < width; i++) {
+        v = v << 8 | r->p[i];
+    }
+    r->p += width;
+    r->left -= width;
+    return v;
+}
+
+/* A string into dst (size bytes, NUL-terminated); one that does not fit marks the stream bad. */
+static void r_str(struct rbuf *r, char *dst, size_t size)
+{
+    size_t n = (size_t)r_uint(r, 2);
+
+    if (r->bad || n >= size || n > r->left) {
+        r->bad = true;
+        dst[0] = '\0';
+        return;
+    }
+    memcpy(dst, r->p, n);
+    dst[n] = '\0';
+    r->p += n;
+    r->left -= n;
+}
+
+/* A malloc'd NUL-terminated copy of a blob; an empty one marks the stream bad (envelopes are
+ * never empty). */
+static char *r_blob(struct rbuf *r, size_t *len)
+{
+    size_t n = (size_t)r_uint(r, 4);
+    char *copy;
+
+    if (r->bad || n == 0 || n > r->left) {
+        r->bad = true;
+        return NULL;
+    }
+    copy = malloc(n + 1);
+    if (copy == NULL) {
+        r->bad = true;
+        return NULL;
+    }
+    memcpy(copy, r->p, n);
+    copy[n] = '\0';
+    r->p += n;
+    r->left -= n;
+    *len = n;
+    return copy;
+}
+
+static int r_parts(struct rbuf *r, struct hmap *map)
+{
+    uint64_t n = r_uint(r, 4);
+
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        struct pstate_part p = {0};
+        p.id = r_uint(r, 8);
+        p.vol_id = r_uint(r, 8);
+        p.status = (int8_t)r_uint(r, 1);
+        p.live = (uint32_t)r_uint(r, 4);
+        r_str(r, p.leader, sizeof(p.leader));
+        r_str(r, p.reason, sizeof(p.reason));
+        p.total = r_uint(r, 8);
+        p.used = r_uint(r, 8);
+        p.max_inode_id = r_uint(r, 8);
+        p.inode_count = r_uint(r, 8);
+        p.dentry_count = r_uint(r, 8);
+        if (hmap_get_u64(map, p.id) != NULL) {
+            r->bad = true; /* a partition twice */
+        }
+        if (!r->bad && put_part(map, &p) != 0) {
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static int r_vol(struct rbuf *r, struct gen *g)
+{
+    struct vol_cache *c = calloc(1, sizeof(*c));
+    struct pstate_vol *v;
+    int rv = -ENOMEM;
+
+    if (c == NULL) {
+        return -ENOMEM;
+    }
+    v = &c->vol;
+    r_str(r, c->name, sizeof(c->name));
+    c->deleted = r_uint(r, 1) != 0;
+    v->id = r_uint(r, 8);
+    v->dp_count = (uint32_t)r_uint(r, 4);
+    v->rw_dp_count = (uint32_t)r_uint(r, 4);
+    v->mp_count = (uint32_t)r_uint(r, 4);
+    v->rw_mp_count = (uint32_t)r_uint(r, 4);
+    v->total = r_uint(r, 8);
+    v->used = r_uint(r, 8);
+    v->inode_count = r_uint(r, 8);
+    v->dentry_count = r_uint(r, 8);
+    v->max_mp_id = r_uint(r, 8);
+    c->parts_env = r_blob(r, &c->parts_len);
+    c->mps_env = r_blob(r, &c->mps_len);
+    if (r->bad || hmap_get_str(g->vols, c->name) != NULL ||
+        hmap_get_u64(g->vol_ids, v->id) != NULL) {
+        r->bad = true;
+        rv = 0; /* the caller reports the malformed stream */
+        goto out;
+    }
+    if (hmap_put_str(g->vols, c->name, c, NULL) != 0) {
+        goto out;
+    }
+    if (hmap_put_u64(g->vol_ids, v->id, c, NULL) != 0) {
+        hmap_del_str(g->vols, c->name);
+        goto out;
+    }
+    return 0;
+out:
+    free(c->parts_env);
+    free(c->mps_env);
+    free(c);
+    return rv;
+}
+
+int pstate_import(struct pstate *ps, const void *buf, size_t len, char *errmsg)
+{
+    struct rbuf r = {buf, len, false};
+    struct gen *g = NULL;
+    uint64_t magic, version, nvols;
+    int rv = CFS_ECORRUPT;
+
+    if (len < 10 || len > WIRE_MAX) {
+        errors_set(errmsg, "partition statuses: %zu bytes is not a valid copy", len);
+        return rv;
+    }
+    r.p += len - 4;
+    r.left = 4;
+    if (crc32_ieee(0, buf, len - 4) != (uint32_t)r_uint(&r, 4)) {
+        errors_set(errmsg, "partition statuses: CRC mismatch");
+        return rv;
+    }
+    r.p = buf;
+    r.left = len - 4;
+    magic = r_uint(&r, 4);
+    version = r_uint(&r, 2);
+    if (magic != WIRE_MAGIC || version != WIRE_VERSION) {
+        errors_set(errmsg, "partition statuses: bad magic or version %llu",
+                   (unsigned long long)version);
+        return rv;
+    }
+    g = gen_new();
+    if (g == NULL) {
+        return -ENOMEM;
+    }
+    for (int i = 0; i < 3; i++) {
+        g->counts.dp[i] = (uint32_t)r_uint(&r, 4);
+        g->counts.mp[i] = (uint32_t)r_uint(&r, 4);
+    }
+    g->counts.refreshes = r_uint(&r, 8);
+    g->counts.last_refresh_us = r_uint(&r, 8);
+    rv = r_parts(&r, g->dps);
+    if (rv == 0) {
+        rv = r_parts(&r, g->mps);
+    }
+    nvols = r_uint(&r, 4);
+    for (uint64_t i = 0; rv == 0 && i < nvols && !r.bad; i++) {
+        rv = r_vol(&r, g);
+    }
+    if (rv == 0 && (r.bad || r.left != 0)) {
+        errors_set(errmsg, "partition statuses: malformed copy");
+        rv = CFS_ECORRUPT;
+    }
+    if (rv != 0) {
+        if (rv == -ENOMEM) {
+            errors_set(errmsg, "partition statuses: out of memory");
+        }
+        gen_free(g);
+        return rv;
+    }
+    swap_in(ps, g);
+    return 0;
 }

@@ -12,6 +12,7 @@
 #define CFS_MASTER_CLUSTER_PSTATE_H
 
 #include "common/errors.h"
+#include "master/cluster/status.h"
 #include "storage/records.h"
 
 #include <jansson.h>
@@ -75,9 +76,29 @@ size_t pstate_bad_mps(struct pstate *ps, uint64_t *ids, size_t max);
  * list meta partitions themselves (/client/vol). NULL when out of memory. */
 json_t *pstate_mp_view(const struct store_mp *mp, const struct pstate_part *p);
 
+/* The replicas of a partition as every status decision must see them: the nodes' last reports,
+ * plus, for a partition created within the replica timeout, a ReadWrite report "now" for each
+ * host that has not reported it yet. Returns the count (at most cap). */
+size_t pstate_dp_replicas(struct master *m, const struct store_dp *dp, uint64_t now_ms,
+                          struct status_dp_replica *out, size_t cap);
+size_t pstate_mp_replicas(struct master *m, const struct store_mp *mp, uint64_t now_ms,
+                          struct status_mp_replica *out, size_t cap);
+
 /* The cached envelope for /client/partitions or /client/metaPartitions of a volume: a malloc'd
  * copy, or NULL when the volume is unknown (or marked deleted) to the last refresh. */
 char *pstate_client_partitions(struct pstate *ps, const char *vol, size_t *len);
 char *pstate_client_meta_partitions(struct pstate *ps, const char *vol, size_t *len);
+
+/* True when the last refresh (or import) knows volume vol and it is not marked deleted. */
+bool pstate_has_vol(struct pstate *ps, const char *vol);
+
+/* The current generation as a self-checking byte stream (malloc'd), for other masters: followers
+ * copy the leader's statuses and client envelopes (master/core/views.h), since only the leader
+ * receives heartbeats. */
+int pstate_export(struct pstate *ps, void **out, size_t *len);
+
+/* Replace the current generation with an exported one. A stream that fails its checks (magic,
+ * version, lengths, CRC) changes nothing and says why. */
+int pstate_import(struct pstate *ps, const void *buf, size_t len, char *errmsg);
 
 #endif

@@ -2,6 +2,8 @@
 
 #include "master/cluster/replica_ops.h"
 
+#include "master/cluster/pstate.h"
+
 #include "admin_task/task_manager.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -133,8 +135,7 @@ void replica_ops_survey(struct master *m, const struct replica_part *p, uint64_t
     if (p->kind == TOPO_DATA) {
         struct status_dp_input in = {0};
         struct status_dp_result res;
-        n = topo_dp_replicas(m->topo, p->rec.dp.id, dreps, cap);
-        n = n < cap ? n : cap;
+        n = pstate_dp_replicas(m, &p->rec.dp, now_ms, dreps, cap);
         timeout = m->cfg.dp_timeout_ms;
         in.part = (struct status_part){p->rec.dp.hosts, out->nhosts, p->rec.dp.replica_num, now_ms,
                                        timeout};
@@ -146,8 +147,7 @@ void replica_ops_survey(struct master *m, const struct replica_part *p, uint64_t
     } else {
         struct status_mp_input in = {0};
         struct status_mp_result res;
-        n = topo_mp_replicas(m->topo, p->rec.mp.id, mreps, cap);
-        n = n < cap ? n : cap;
+        n = pstate_mp_replicas(m, &p->rec.mp, now_ms, mreps, cap);
         timeout = m->cfg.mp_timeout_ms;
         in.part = (struct status_part){p->rec.mp.hosts, out->nhosts, p->rec.mp.replica_num, now_ms,
                                        timeout};
@@ -587,8 +587,6 @@ int replica_ops_choose_target(struct master *m, const struct replica_part *p, co
 {
     struct placement_request req = {0};
     struct placement_policy policy;
-    struct store_cluster cluster = {.meta_node_threshold = (float)PLACEMENT_META_THRESHOLD};
-    struct store_txn *t;
     struct topo_node *nodes = NULL;
     uint64_t rng = clock_mono_ms() ^ (REPLICA_PART_FIELD(p, id) * 0x9E3779B97F4A7C15ULL);
     size_t n = 0, chosen[1];
@@ -609,12 +607,8 @@ int replica_ops_choose_target(struct master *m, const struct replica_part *p, co
     req.zone = zone;
     req.exclude = REPLICA_PART_FIELD(p, hosts);
     req.nexclude = REPLICA_PART_FIELD(p, nhosts);
-    /* The cluster's rules, as registration views and volume creation use them. */
-    if (store_read_begin(m->store, &t) == 0) {
-        store_get_cluster(t, &cluster);
-        store_txn_end(t);
-    }
-    node_ops_policy(&m->cfg, &cluster, &policy);
+    /* The cluster's rules, as the node views and volume creation use them. */
+    node_ops_master_policy(m, &policy);
     rv = placement_choose(nodes, n, &req, &policy, &rng, chosen, errmsg);
     if (rv == 0) {
         memset(out, 0, sizeof(*out));

@@ -13,8 +13,8 @@
 /* Happy path: the listener accepts, h2o parses, on_req finds the route by exact path, checks the
  * method, lets the interceptor decide, and calls the handler, which answers through http_req.
  * Failure modes: unknown path 404, wrong method 405, no memory for the request wrapper 503.
- * The h2o context lives until the process exits: h2o 2.2 cannot dispose a context while client
- * connections may still reference it, and the master only stops its server on the way out. */
+ * h2o 2.2 cannot dispose a context while client connections still reference it, so the server
+ * is freed only after the loop has closed every handle, connections included. */
 
 const uint64_t http_latency_bounds_us[HTTP_LATENCY_BUCKETS] = {
     500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 500000, 1000000};
@@ -230,6 +230,17 @@ void http_server_stop(struct http_server *s, void (*done)(void *arg), void *arg)
     s->done = done;
     s->done_arg = arg;
     uv_close((uv_handle_t *)&s->listener, listener_closed_cb);
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    h2o_context_dispose(&s->ctx);
+    h2o_config_dispose(&s->config);
+    free(s->stats);
+    free(s);
 }
 
 const struct http_route_stats *http_server_stats(const struct http_server *s, size_t *n)

@@ -52,6 +52,10 @@ uint16_t http_server_port(const struct http_server *s);
  * still pending are answered or dropped by their owners. */
 void http_server_stop(struct http_server *s, void (*done)(void *arg), void *arg);
 
+/* Release everything once the loop has closed every handle (connections included), after
+ * http_server_stop. */
+void http_server_free(struct http_server *s);
+
 /* Per-route counters (array of nroutes, in route order). */
 const struct http_route_stats *http_server_stats(const struct http_server *s, size_t *n);
 
