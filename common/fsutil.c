@@ -104,6 +104,12 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int fsutil_write_atomic(const char *path, const void *data, size_t len, char *errmsg)
 {
+    return fsutil_write_atomic_mode(path, data, len, 0644, errmsg);
+}
+
+int fsutil_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode,
+                             char *errmsg)
+{
     char tmp[PATH_MAX];
     int fd = -1;
     int rv;
@@ -112,7 +118,9 @@ int fsutil_write_atomic(const char *path, const void *data, size_t len, char *er
         errors_set(errmsg, "path too long: %s", path);
         return -ENAMETOOLONG;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A temporary file left by a crash keeps its mode through O_TRUNC: start from a new one. */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
         rv = -errno;
         errors_set(errmsg, "create %s: %s", tmp, strerror(-rv));

@@ -10,6 +10,7 @@
 #define CFS_COMMON_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define FSUTIL_TMP_SUFFIX ".tmp"
 
@@ -17,8 +18,14 @@
  * existing non-directory is -ENOTDIR. */
 int fsutil_mkdirs(const char *dir, char *errmsg);
 
-/* Replace path with the len bytes at data, as described above. On error <path>.tmp is removed. */
+/* Replace path with the len bytes at data, as described above, as a file of mode 0644. On error
+ * <path>.tmp is removed. */
 int fsutil_write_atomic(const char *path, const void *data, size_t len, char *errmsg);
+
+/* The same with the file's mode (less the process umask), e.g. 0600 for a file holding a secret:
+ * the file has that mode from its creation on, never a wider one. */
+int fsutil_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode,
+                             char *errmsg);
 
 /* fsync the directory dir, so that a rename or create inside it is durable. */
 int fsutil_fsync_dir(const char *dir, char *errmsg);

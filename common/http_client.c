@@ -3,7 +3,8 @@
  * Happy path: the master that answered last gets the request first; curl follows 307s to the
  * leader (POST body kept) and a 200 ends the search, remembering that master.
  * Failure modes: a transport error or any other HTTP status moves on to the next master; when all
- * have failed, the error lists each one with its reason. A 200 whose body is not an envelope is
+ * have failed, the error lists each one with its reason, reasons kept short (and cut when they
+ * must) so that every master appears within ERRMSG_SIZE. A 200 whose body is not an envelope is
  * reported by http_client_call as a bad answer from that master (not retried elsewhere: the
  * master did answer). */
 #define LOG_TAG "http"
@@ -129,6 +130,46 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* Why a transfer failed, in a few words, so that every master's reason fits one message: the
+ * system's error where there is one ("Connection refused", "No route to host"), else a short
+ * name for the curl code (curl's own texts run to 50 characters). */
+static void transport_reason(CURL *curl, CURLcode cc, char *reason, size_t reason_size)
+{
+    long os_errno = 0;
+    const char *text;
+
+    switch (cc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        text = "timed out";
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        text = "unknown host";
+        break;
+    case CURLE_GOT_NOTHING:
+        text = "empty reply";
+        break;
+    case CURLE_TOO_MANY_REDIRECTS:
+        text = "redirect loop";
+        break;
+    case CURLE_WRITE_ERROR: /* write_cb: no memory for the body */
+        text = "out of memory";
+        break;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+        if (curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0) {
+            text = strerror((int)os_errno);
+        } else {
+            text = cc == CURLE_COULDNT_CONNECT ? "cannot connect" : "connection lost";
+        }
+        break;
+    default:
+        text = curl_easy_strerror(cc);
+        break;
+    }
+    snprintf(reason, reason_size, "%s", text);
+}
+
 /* One attempt against one master. 0 with the body in b when it answered 200; otherwise a negative
  * code and the reason in reason (without the master's name). */
 static int try_master(const struct http_client *c, const char *master, const char *method,
@@ -186,7 +227,7 @@ static int try_master(const struct http_client *c, const char *master, const cha
     }
     cc = curl_easy_perform(curl);
     if (cc != CURLE_OK) {
-        snprintf(reason, reason_size, "%s", curl_easy_strerror(cc));
+        transport_reason(curl, cc, reason, reason_size);
         rv = cc == CURLE_OPERATION_TIMEDOUT ? CFS_ETIMEDOUT : -EIO;
         goto out;
     }
@@ -210,18 +251,58 @@ out:
     return rv;
 }
 
+#define REASON_SIZE     48 /* a reason longer than this is cut */
+#define REASON_MIN_KEEP 8  /* shorter cuts leave a reason out rather than show a stub */
+
+struct failure {
+    const char *master;
+    char reason[REASON_SIZE];
+};
+
+/* The length of the list of n failures with each reason cut to keep characters (0: no reasons). */
+static size_t failures_len(const struct failure *f, size_t n, size_t keep)
+{
+    size_t len = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t r = strlen(f[i].reason);
+        len += (i > 0 ? 2 : 0) + strlen(f[i].master) + (keep > 0 ? 3 + (r < keep ? r : keep) : 0);
+    }
+    return len;
+}
+
+/* "a (why), b (why)" into buf: every master, with its reason cut as little as size allows, and
+ * without reasons when they cannot fit. */
+static void list_failures(const struct failure *f, size_t n, char *buf, size_t size)
+{
+    size_t keep = REASON_SIZE;
+    size_t used = 0;
+
+    while (keep > 0 && failures_len(f, n, keep) >= size) {
+        keep = keep > REASON_MIN_KEEP ? keep - 1 : 0;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i > 0 ? ", " : "", f[i].master);
+        if (keep > 0 && used < size) {
+            used += (size_t)snprintf(buf + used, size - used, " (%.*s)", (int)keep, f[i].reason);
+        }
+    }
+}
+
 int http_client_request(struct http_client *c, const char *method, const char *path,
                         const void *body, size_t len, const char *content_type,
                         struct http_response *out, char *errmsg)
 {
+    static const char prefix[] = "no master answered: ";
     size_t start = atomic_load(&c->last_good);
-    char tried[ERRMSG_SIZE] = "";
-    size_t used = 0;
+    struct failure *failed = calloc(c->n, sizeof(*failed));
+    size_t nfailed = 0;
 
     for (size_t i = 0; i < c->n; i++) {
         size_t idx = (start + i) % c->n;
         struct body_buf b = {0};
-        char reason[128] = "";
+        char reason[REASON_SIZE] = "";
         int rv;
 
         rv = try_master(c, c->masters[idx], method, path, body, len, content_type, &b, reason,
@@ -233,16 +314,24 @@ int http_client_request(struct http_client *c, const char *method, const char *p
             out->body = b.data;
             out->len = b.len;
             strcpy(out->master, c->masters[idx]);
+            free(failed);
             return 0;
         }
         free(b.data);
         log_debug("%s %s on %s: %s", method, path, c->masters[idx], reason);
-        if (used < sizeof(tried)) {
-            used += (size_t)snprintf(tried + used, sizeof(tried) - used, "%s%s (%s)",
-                                     i == 0 ? "" : ", ", c->masters[idx], reason);
+        if (failed != NULL) {
+            failed[nfailed].master = c->masters[idx];
+            memcpy(failed[nfailed++].reason, reason, sizeof(reason));
         }
     }
-    errors_set(errmsg, "no master answered: %s", tried);
+    if (failed == NULL) {
+        errors_set(errmsg, "no master answered (out of memory for the reasons)");
+    } else if (errmsg != NULL) {
+        memcpy(errmsg, prefix, sizeof(prefix));
+        list_failures(failed, nfailed, errmsg + sizeof(prefix) - 1,
+                      ERRMSG_SIZE - (sizeof(prefix) - 1));
+    }
+    free(failed);
     return CFS_ENOLEADER;
 }
 

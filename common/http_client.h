@@ -4,7 +4,8 @@
  * then the others in turn; a transport error or any HTTP status other than 200 means "try the next
  * one" (a follower without a leader answers 503). 307 redirects to the leader are followed, POST
  * bodies included. When no master answers, the error names every master tried and why, e.g.
- * "no master answered: 127.0.0.1:17010 (Couldn't connect to server), 127.0.0.2:17010 (HTTP 503)".
+ * "no master answered: 127.0.0.1:17010 (Connection refused), 127.0.0.2:17010 (HTTP 503)"; the
+ * reasons are short (cut when they must be) so that five masters fit in ERRMSG_SIZE.
  *
  * Requests may be issued from several threads at once (each uses its own curl handle); call
  * http_client_global_init() once from main() before starting threads. */

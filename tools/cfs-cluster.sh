@@ -3,15 +3,19 @@
 # generated configs and all data under one folder.
 #
 #   tools/cfs-cluster.sh start [-m MASTERS] [-n METANODES] [-d DATANODES] [--dir DIR]
-#   tools/cfs-cluster.sh status|stop|clean [--dir DIR]
+#   tools/cfs-cluster.sh status|stop|clean|leader [--dir DIR]
 #
-# start waits until a leader is elected and every node is active, then prints the addresses.
-# Defaults: 3 masters (HTTP 17010..), 3 meta nodes, 3 data nodes, folder ./.cluster.
+# start waits until a leader is elected and every node is active, then prints the addresses;
+# leader prints "INDEX ADDRESS PID" of the master that leads (exit 1 when none does).
+# Defaults: 3 masters, 3 meta nodes, 3 data nodes, folder ./.cluster. Ports come from
+# CFS_CLUSTER_PORT_BASE (default 17000): masters BASE+10.. (Raft +10000), meta nodes BASE+210..,
+# data nodes BASE+310..; the folder remembers them, so later commands need no variable.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${CFS_BIN:-$root/build}"
 dir="$root/.cluster"
+port_base="${CFS_CLUSTER_PORT_BASE:-17000}"
 masters=3
 metanodes=3
 datanodes=3
@@ -19,7 +23,7 @@ cmd="${1:-start}"
 [ $# -gt 0 ] && shift
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -41,10 +45,19 @@ if [ "$masters" -lt 1 ] || [ "$masters" -gt 5 ]; then
     echo "cfs-cluster: 1 to 5 masters" >&2
     exit 2
 fi
+check_port_base() {
+    case "$port_base" in
+    '' | *[!0-9]*) ;;
+    *) [ "$port_base" -ge 1024 ] && [ "$port_base" -le 55000 ] && return 0 ;;
+    esac
+    echo "cfs-cluster: CFS_CLUSTER_PORT_BASE must be a number from 1024 to 55000" >&2
+    exit 2
+}
+check_port_base
 
-master_port() { echo $((17010 + $1 - 1)); }
-meta_port() { echo $((17210 + $1 - 1)); }
-data_port() { echo $((17310 + $1 - 1)); }
+master_port() { echo $((port_base + 10 + $1 - 1)); }
+meta_port() { echo $((port_base + 210 + $1 - 1)); }
+data_port() { echo $((port_base + 310 + $1 - 1)); }
 
 master_list() {
     local i list=""
@@ -83,42 +96,57 @@ EOF
  "logDir":"$dir/datanode$i","zoneName":"default","disks":["$dir/datanode$i/disk:0"]}
 EOF
     done
-    echo "$masters $metanodes $datanodes" >"$dir/layout"
+    echo "$masters $metanodes $datanodes $port_base" >"$dir/layout"
 }
 
 launch() { # name binary
     local name="$1" binary="$2"
-    if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
+    if running "$name"; then
         return
     fi
     nohup "$binary" -c "$dir/$name.json" >>"$dir/$name.out" 2>&1 &
     echo $! >"$dir/$name.pid"
 }
 
-running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+alive() { # pid: exists and is not a zombie waiting for its reaper
+    kill -0 "$1" 2>/dev/null || return 1
+    ! grep -qs '^[0-9]* ([^)]*) Z' "/proc/$1/stat"
+}
 
-leader() { # prints the HTTP address of the ready leader, if any
-    local i addr
+running() { [ -f "$dir/$1.pid" ] && alive "$(cat "$dir/$1.pid")"; }
+
+leader_index() { # prints the index of the master that leads and is ready, if any
+    local i addr body
     for i in $(seq 1 "$masters"); do
         addr="127.0.0.1:$(master_port "$i")"
-        if curl -sf --max-time 2 "http://$addr/admin/getCluster" | grep -q '"code":0'; then
-            echo "$addr"
+        # A follower answers with a 307 to the leader; only the leader names itself.
+        body=$(curl -sf --max-time 2 "http://$addr/admin/getCluster") || continue
+        if grep -qF "\"LeaderAddr\":\"$addr\"" <<<"$body"; then
+            echo "$i"
             return 0
         fi
     done
     return 1
 }
 
+leader() { # prints the HTTP address of the ready leader, if any
+    local i
+    i=$(leader_index) || return 1
+    echo "127.0.0.1:$(master_port "$i")"
+}
+
 active_count() { # route -> number of nodes reporting Status true
-    curl -sfL --max-time 3 "http://$1$2" | grep -o '"Status":true' | wc -l
+    local body
+    body=$(curl -sfL --max-time 3 "http://$1$2") || body=""
+    grep -o '"Status":true' <<<"$body" | wc -l || true
 }
 
 wait_ready() {
     local deadline=$((SECONDS + 60)) addr="" dn mn
     while [ $SECONDS -lt $deadline ]; do
         if addr=$(leader); then
-            dn=$(active_count "$addr" /admin/cluster/getAllDataNodes || echo 0)
-            mn=$(active_count "$addr" /admin/cluster/getAllMetaNodes || echo 0)
+            dn=$(active_count "$addr" /admin/cluster/getAllDataNodes)
+            mn=$(active_count "$addr" /admin/cluster/getAllMetaNodes)
             if [ "$dn" -ge "$datanodes" ] && [ "$mn" -ge "$metanodes" ]; then
                 echo "$addr"
                 return 0
@@ -129,9 +157,11 @@ wait_ready() {
     return 1
 }
 
-load_layout() {
+load_layout() { # a layout written before ports were configurable has three fields
+    local base=""
     if [ -f "$dir/layout" ]; then
-        read -r masters metanodes datanodes <"$dir/layout"
+        read -r masters metanodes datanodes base <"$dir/layout"
+        port_base="${base:-17000}"
     fi
 }
 
@@ -170,7 +200,7 @@ stop_all() {
         [ -e "$f" ] || continue
         pid=$(cat "$f")
         for _ in $(seq 1 50); do
-            kill -0 "$pid" 2>/dev/null || break
+            alive "$pid" || break
             sleep 0.1
         done
         kill -KILL "$pid" 2>/dev/null || true
@@ -218,6 +248,20 @@ clean)
     stop_all
     rm -rf "$dir"
     echo "removed $dir"
+    ;;
+leader)
+    if [ ! -f "$dir/layout" ]; then
+        echo "cfs-cluster: no cluster in $dir" >&2
+        exit 1
+    fi
+    load_layout
+    if ! i=$(leader_index); then
+        echo "cfs-cluster: no master leads" >&2
+        exit 1
+    fi
+    pid=""
+    running "master$i" && pid=$(cat "$dir/master$i.pid")
+    echo "$i 127.0.0.1:$(master_port "$i") ${pid:--}"
     ;;
 *)
     usage >&2

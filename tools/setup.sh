@@ -4,6 +4,7 @@
 #   tools/setup.sh run     install what is missing, build, start a local cluster (3 masters, 3 meta
 #                          nodes, 3 data nodes on 127.0.0.1; tools/cfs-cluster.sh stop|status|clean)
 #   tools/setup.sh test    install what is missing, build (gcc, clang, ASan+UBSan), run every test
+#                          (unit, integration, system, e2e) and validate the compose file
 #   tools/setup.sh deps    only install the Debian packages that are missing
 #   tools/setup.sh build   install, then build with gcc into build/
 #
@@ -23,6 +24,8 @@ packages=(
     # libh2o-dev's headers include <openssl/ssl.h> and <zlib.h> without depending on them.
     libssl-dev zlib1g-dev
     curl
+    # The test command validates docker/docker-compose.yml (no Docker engine needed).
+    docker-compose
 )
 
 say() { printf '==> %s\n' "$*"; }
@@ -61,6 +64,11 @@ build() {
     cmake --build "$root/$dir" -j "$jobs"
 }
 
+check_compose() {
+    say "validating docker/docker-compose.yml"
+    docker-compose -f "$root/docker/docker-compose.yml" config -q
+}
+
 run_tests() {
     local dir="$1"
     say "testing $dir"
@@ -94,6 +102,7 @@ run)
 test)
     install_deps
     check_format
+    check_compose
     build build-clang clang
     build build gcc
     run_tests build

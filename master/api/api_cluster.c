@@ -16,6 +16,7 @@
 #include "master/cluster/node_ops.h"
 #include "master/cluster/pstate.h"
 #include "master/cluster/topo.h"
+#include "master/cluster/vol_ops.h"
 #include "master/core/locks.h"
 #include "master/core/master.h"
 #include "master/raft/raft_node.h"
@@ -82,41 +83,6 @@ static const struct jc_field zone_stat_fields[] = {
     JC_END,
 };
 
-/* VolStatInfo (v3.5 field set, as /client/volStat answers it too). */
-struct vol_stat {
-    char name[STORE_NAME_SIZE];
-    uint64_t total; /* bytes: the capacity */
-    uint64_t used;
-    char used_ratio[16];
-    uint64_t inode_count;
-    uint32_t storage_class;
-};
-
-static const struct jc_field vol_stat_fields[] = {
-    JC_F(struct vol_stat, name, "Name", JC_STR, 0),
-    JC_F(struct vol_stat, total, "TotalSize", JC_U64, 0),
-    JC_F(struct vol_stat, used, "UsedSize", JC_U64, 0),
-    JC_F(struct vol_stat, used_ratio, "UsedRatio", JC_STR, 0),
-    JC_CONST("CacheTotalSize", JC_EMIT_ZERO),
-    JC_CONST("CacheUsedSize", JC_EMIT_ZERO),
-    JC_CONST("CacheUsedRatio", JC_EMIT_EMPTY_STR),
-    JC_CONST("EnableToken", JC_EMIT_FALSE),
-    JC_F(struct vol_stat, inode_count, "InodeCount", JC_U64, 0),
-    JC_CONST("TxCnt", JC_EMIT_ZERO),
-    JC_CONST("TxRbInoCnt", JC_EMIT_ZERO),
-    JC_CONST("TxRbDenCnt", JC_EMIT_ZERO),
-    JC_CONST("DpReadOnlyWhenVolFull", JC_EMIT_FALSE),
-    JC_CONST("TrashIntervalV2", JC_EMIT_ZERO),
-    JC_F(struct vol_stat, storage_class, "DefaultStorageClass", JC_U32, 0),
-    JC_CONST("MetaFollowerRead", JC_EMIT_FALSE),
-    JC_CONST("MaximallyRead", JC_EMIT_FALSE),
-    JC_CONST("LeaderRetryTimeOut", JC_EMIT_ZERO),
-    JC_CONST("StatByStorageClass", JC_EMIT_EMPTY_ARRAY),
-    JC_CONST("StatMigrateStorageClass", JC_EMIT_EMPTY_ARRAY),
-    JC_CONST("StatByDpMediaType", JC_EMIT_NULL),
-    JC_END,
-};
-
 /* BadPartitionView: CubeFS groups partitions by the bad disk they sit on; here they are grouped
  * by what their status is, so Path names the status ("ReadOnly", "Unavailable"). */
 struct bad_view {
@@ -158,8 +124,7 @@ struct cluster_view {
     uint64_t flash_flow_limit;
     struct cstat_total data_stat;
     struct cstat_total meta_stat;
-    struct vol_stat *vols;
-    uint32_t nvols;
+    json_t *vols; /* array of VolStatInfo */
     struct bad_view *bad_dps;
     uint32_t nbad_dps;
     struct bad_view *bad_mps;
@@ -199,7 +164,7 @@ static const struct jc_field cluster_view_fields[] = {
     JC_F(struct cluster_view, mp_timeout, "MpTimeout", JC_STR, 0),
     JC_OBJ(struct cluster_view, data_stat, "DataNodeStatInfo", total_fields, 0),
     JC_OBJ(struct cluster_view, meta_stat, "MetaNodeStatInfo", total_fields, 0),
-    JC_HARR(struct cluster_view, vols, nvols, "VolStatInfo", JC_OBJECT, vol_stat_fields, 0),
+    JC_F(struct cluster_view, vols, "VolStatInfo", JC_JSON, 0),
     JC_HARR(struct cluster_view, bad_dps, nbad_dps, "BadPartitionIDs", JC_OBJECT, bad_view_fields,
             0),
     JC_HARR(struct cluster_view, bad_mps, nbad_mps, "BadMetaPartitionIDs", JC_OBJECT,
@@ -247,34 +212,6 @@ static void load_cluster(struct master *m, struct store_cluster *c)
     }
 }
 
-/* The NodeView of a topo node, with its record read in t (NULL when out of memory). A node
- * topo knows while its record is gone (being removed) shows what topo has. */
-static json_t *node_view(struct store_txn *t, const struct topo_node *n,
-                         const struct node_ops_view_env *env)
-{
-    struct store_node rec = {.id = n->id, .nodeset_id = n->nodeset_id};
-    struct node_ops_source src = {.rec = &rec, .node = n};
-    int rv = n->kind == TOPO_DATA ? store_get_datanode_by_addr(t, n->addr, &rec)
-                                  : store_get_metanode_by_addr(t, n->addr, &rec);
-
-    if (rv != 0) {
-        snprintf(rec.addr, sizeof(rec.addr), "%s", n->addr);
-    }
-    return node_ops_node_view(&src, env);
-}
-
-/* Append the NodeView of each of n nodes to list (0, or -ENOMEM). */
-static int append_node_views(json_t *list, struct store_txn *t, const struct topo_node *nodes,
-                             size_t n, const struct node_ops_view_env *env)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (json_array_append_new(list, node_view(t, &nodes[i], env)) != 0) {
-            return -ENOMEM;
-        }
-    }
-    return 0;
-}
-
 static void reply_failure(struct http_req *r, const char *what, int rv)
 {
     http_req_reply_error(r, API_INTERNAL_ERROR, "%s: %s", what, errors_strerror(rv));
@@ -302,8 +239,7 @@ static void get_ip(struct http_req *r, void *arg)
 
 struct vol_walk {
     struct master *m;
-    struct vol_stat *stats;
-    uint32_t n, cap;
+    json_t *list;
 };
 
 /* Volumes being deleted are left out; used space and inodes come from the last partition check. */
@@ -311,30 +247,12 @@ static int vol_stat_cb(const struct store_vol *v, void *arg)
 {
     struct vol_walk *w = arg;
     struct pstate_vol pv = {0};
-    struct vol_stat *s;
 
     if (v->status == VOL_STATUS_MARK_DELETE) {
         return 0;
     }
-    if (w->n == w->cap) {
-        uint32_t cap = w->cap > 0 ? w->cap * 2 : 16;
-        struct vol_stat *grown = realloc(w->stats, cap * sizeof(*grown));
-        if (grown == NULL) {
-            return -ENOMEM;
-        }
-        w->stats = grown;
-        w->cap = cap;
-    }
     pstate_vol(w->m->pstate, v->id, &pv);
-    s = &w->stats[w->n++];
-    memset(s, 0, sizeof(*s));
-    snprintf(s->name, sizeof(s->name), "%s", v->name);
-    s->total = v->capacity * CSTAT_GB;
-    s->used = pv.used;
-    s->inode_count = pv.inode_count;
-    s->storage_class = 1; /* StorageClass_Replica_SSD: the only kind of volume there is */
-    cstat_ratio(s->used, s->total, 3, s->used_ratio, sizeof(s->used_ratio));
-    return 0;
+    return json_array_append_new(w->list, vol_ops_stat_view(v, &pv, 3)) == 0 ? 0 : -ENOMEM;
 }
 
 /* Partitions that are not ReadWrite, grouped by status (ReadOnly, then Unavailable); groups
@@ -421,7 +339,7 @@ static int kind_views(struct master *m, struct store_txn *t, enum topo_kind kind
 
     if (rv == 0) {
         cstat_total(nodes, n, total);
-        rv = append_node_views(list, t, nodes, n, env);
+        rv = node_ops_append_views(t, nodes, n, env, list);
     }
     free(nodes);
     return rv;
@@ -431,7 +349,7 @@ static int fill_cluster_view(struct master *m, struct cluster_view *v)
 {
     struct node_ops_view_env env;
     struct store_cluster c;
-    struct vol_walk walk = {m, NULL, 0, 0};
+    struct vol_walk walk = {m, NULL};
     struct store_txn *t;
     int rv;
 
@@ -446,7 +364,8 @@ static int fill_cluster_view(struct master *m, struct cluster_view *v)
     v->masters = json_array();
     v->meta_nodes = json_array();
     v->data_nodes = json_array();
-    if (v->masters == NULL || v->meta_nodes == NULL || v->data_nodes == NULL) {
+    v->vols = walk.list = json_array();
+    if (v->masters == NULL || v->meta_nodes == NULL || v->data_nodes == NULL || v->vols == NULL) {
         return -ENOMEM;
     }
     rv = store_read_begin(m->store, &t);
@@ -457,8 +376,6 @@ static int fill_cluster_view(struct master *m, struct cluster_view *v)
     store_get_counter(t, STORE_COUNTER_COMMON, &v->max_common_id);
     store_get_counter(t, STORE_COUNTER_MP, &v->max_mp_id);
     rv = store_foreach_vol(t, vol_stat_cb, &walk);
-    v->vols = walk.stats;
-    v->nvols = walk.n;
     if (rv == 0) {
         rv = kind_views(m, t, TOPO_DATA, &env, v->data_nodes, &v->data_stat);
     }
@@ -888,10 +805,13 @@ static void upgrade_settings(struct http_req *r, void *arg)
 
 /* --- topology: /topo/get, /zone/list, /nodeSet/list, /nodeSet/get ----------------------------- */
 
+/* NodeSetStat. */
 struct nodeset_stat {
     uint64_t id;
     uint32_t capacity;
     char zone[STORE_NAME_SIZE];
+    uint32_t meta_free;
+    uint32_t data_free;
     uint32_t meta_nodes;
     uint32_t data_nodes;
 };
@@ -900,10 +820,24 @@ static const struct jc_field nodeset_stat_fields[] = {
     JC_F(struct nodeset_stat, id, "ID", JC_U64, 0),
     JC_F(struct nodeset_stat, capacity, "Capacity", JC_U32, 0),
     JC_F(struct nodeset_stat, zone, "Zone", JC_STR, 0),
+    JC_F(struct nodeset_stat, meta_free, "CanAllocMetaNodeCnt", JC_U32, 0),
+    JC_F(struct nodeset_stat, data_free, "CanAllocDataNodeCnt", JC_U32, 0),
     JC_F(struct nodeset_stat, meta_nodes, "MetaNodeNum", JC_U32, 0),
     JC_F(struct nodeset_stat, data_nodes, "DataNodeNum", JC_U32, 0),
     JC_END,
 };
+
+static void nodeset_stat_of(const struct topo_nodeset *set, struct nodeset_stat *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = set->id;
+    out->capacity = set->capacity;
+    snprintf(out->zone, sizeof(out->zone), "%s", set->zone);
+    out->meta_free = placement_nodeset_free(set, TOPO_META);
+    out->data_free = placement_nodeset_free(set, TOPO_DATA);
+    out->meta_nodes = set->count[TOPO_META];
+    out->data_nodes = set->count[TOPO_DATA];
+}
 
 /* NodeStatView: a node of /nodeSet/get with its figures (bytes). */
 struct node_stat_view {
@@ -947,16 +881,16 @@ static json_t *zone_view(struct store_txn *t, const struct topo_zone_view *z,
 
     for (size_t i = 0; full && sets != NULL && i < z->nsets; i++) {
         const struct topo_set_view *s = &z->sets[i];
+        const uint32_t *count = s->set.count;
         json_t *data = json_array(), *meta = json_array();
         char key[24];
         snprintf(key, sizeof(key), "%llu", (unsigned long long)s->set.id);
         if (data == NULL || meta == NULL ||
-            append_node_views(data, t, s->nodes[TOPO_DATA], s->set.count[TOPO_DATA], env) != 0 ||
-            append_node_views(meta, t, s->nodes[TOPO_META], s->set.count[TOPO_META], env) != 0 ||
+            node_ops_append_views(t, s->nodes[TOPO_DATA], count[TOPO_DATA], env, data) != 0 ||
+            node_ops_append_views(t, s->nodes[TOPO_META], count[TOPO_META], env, meta) != 0 ||
             json_object_set_new(sets, key,
-                                json_pack("{s:i,s:i,s:O,s:O}", "DataNodeLen",
-                                          (int)s->set.count[TOPO_DATA], "MetaNodeLen",
-                                          (int)s->set.count[TOPO_META], "MetaNodes", meta,
+                                json_pack("{s:i,s:i,s:O,s:O}", "DataNodeLen", (int)count[TOPO_DATA],
+                                          "MetaNodeLen", (int)count[TOPO_META], "MetaNodes", meta,
                                           "DataNodes", data)) != 0) {
             json_decref(sets);
             sets = NULL;
@@ -1030,13 +964,12 @@ static void nodeset_list(struct http_req *r, void *arg)
     }
     list = json_array();
     for (size_t i = 0; list != NULL && i < n; i++) {
-        struct nodeset_stat st = {sets[i].id, sets[i].capacity, "", sets[i].count[TOPO_META],
-                                  sets[i].count[TOPO_DATA]};
+        struct nodeset_stat st;
         if (zone[0] != '\0' && strcmp(zone, sets[i].zone) != 0) {
             continue;
         }
         zone_found = true;
-        snprintf(st.zone, sizeof(st.zone), "%s", sets[i].zone);
+        nodeset_stat_of(&sets[i], &st);
         if (json_array_append_new(list, jc_encode(nodeset_stat_fields, &st)) != 0) {
             json_decref(list);
             list = NULL;
@@ -1101,12 +1034,14 @@ static void nodeset_get(struct http_req *r, void *arg)
         http_req_reply_error(r, API_NODE_SET_NOT_EXISTS, "node set %llu not exists",
                              (unsigned long long)id);
     } else {
-        http_req_reply_ok(r,
-                          json_pack("{s:I,s:i,s:s,s:o,s:o,s:s,s:s}", "ID", (json_int_t)id,
-                                    "Capacity", (int)set->set.capacity, "Zone", set->set.zone,
-                                    "MetaNodes", node_stat_views(set, TOPO_META, &env), "DataNodes",
-                                    node_stat_views(set, TOPO_DATA, &env), "DataNodeSelector",
-                                    NODE_SELECTOR, "MetaNodeSelector", NODE_SELECTOR));
+        http_req_reply_ok(
+            r, json_pack("{s:I,s:i,s:s,s:i,s:i,s:o,s:o,s:s,s:s}", "ID", (json_int_t)id, "Capacity",
+                         (int)set->set.capacity, "Zone", set->set.zone, "CanAllocMetaNodeCnt",
+                         (int)placement_nodeset_free(&set->set, TOPO_META), "CanAllocDataNodeCnt",
+                         (int)placement_nodeset_free(&set->set, TOPO_DATA), "MetaNodes",
+                         node_stat_views(set, TOPO_META, &env), "DataNodes",
+                         node_stat_views(set, TOPO_DATA, &env), "DataNodeSelector", NODE_SELECTOR,
+                         "MetaNodeSelector", NODE_SELECTOR));
     }
     topo_summary_free(&s);
 }

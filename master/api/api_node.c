@@ -1,16 +1,18 @@
 #define LOG_TAG "api"
 
-/* Node routes: registration (/dataNode/add, /metaNode/add), node views (/dataNode/get,
- * /metaNode/get, /admin/cluster/getAll{Data,Meta}Nodes, /disk/queryDisks) and the task responses
- * nodes post back (/dataNode/response, /metaNode/response). Registration runs on a worker
- * (node_ops_register); the views are read on the loop from one store read transaction and topo;
- * the responses go to the task manager, whose heartbeat handlers (node_ops.c) run right here on
- * the loop. The heartbeat timer starts and stops with leadership (node_ops_leader_start/stop). */
+/* Node routes: registration (/dataNode/add, /metaNode/add), node views (/dataNode/get and
+ * /metaNode/get with the node's decommission, /admin/cluster/getAll{Data,Meta}Nodes,
+ * /disk/queryDisks) and the task responses nodes post back (/dataNode/response,
+ * /metaNode/response). Registration runs on a worker (node_ops_register); the views are read on
+ * the loop from one store read transaction and topo; the responses go to the task manager, whose
+ * heartbeat handlers (node_ops.c) run right here on the loop. The heartbeat timer starts and stops
+ * with leadership (node_ops_leader_start/stop). */
 
 #include "admin_task/task_manager.h"
 #include "common/log.h"
 #include "master/api/api_internal.h"
 #include "master/api/params.h"
+#include "master/cluster/decommission.h"
 #include "master/cluster/node_ops.h"
 #include "master/core/master.h"
 
@@ -212,17 +214,13 @@ static int load_reports(struct store_txn *t, struct master *m, struct node_data 
     return 0;
 }
 
-/* The node at addr: 0, CFS_ENOTFOUND for an address never registered, or an error. */
-static int load_node(struct master *m, enum topo_kind kind, const char *addr, struct node_data *d)
+/* The node at addr, read in t: 0, CFS_ENOTFOUND for an address never registered, or an error. */
+static int load_node(struct store_txn *t, struct master *m, enum topo_kind kind, const char *addr,
+                     struct node_data *d)
 {
-    struct store_txn *t;
     int rv;
 
     memset(d, 0, sizeof(*d));
-    rv = store_read_begin(m->store, &t);
-    if (rv != 0) {
-        return rv;
-    }
     rv = kind == TOPO_DATA ? store_get_datanode_by_addr(t, addr, &d->rec)
                            : store_get_metanode_by_addr(t, addr, &d->rec);
     if (rv == 0) {
@@ -238,7 +236,6 @@ static int load_node(struct master *m, enum topo_kind kind, const char *addr, st
         /* The node may have left topo since topo_get_node: it then has nothing to show. */
         rv = rv == CFS_ENOTFOUND ? 0 : rv;
     }
-    store_txn_end(t);
     if (rv != 0) {
         node_data_free(d);
     }
@@ -259,23 +256,64 @@ static void source_of(const struct node_data *d, struct node_ops_source *src)
     src->ndisks = d->ndisks;
 }
 
-/* Answer r with view(node at addr), or with the kind's "not exists" code. */
+enum node_view_kind {
+    VIEW_INFO, /* DataNodeInfo / MetaNodeInfo with the node's decommission */
+    VIEW_DISKS /* /disk/queryDisks */
+};
+
+/* The view of the node src, completed from t; 0 with *out, or a negative error. */
+static int build_view(struct store_txn *t, enum topo_kind kind, enum node_view_kind what,
+                      const struct node_ops_source *src, const struct node_ops_view_env *env,
+                      json_t **out)
+{
+    json_t *v;
+    int rv = 0;
+
+    if (what == VIEW_DISKS) {
+        v = node_ops_disks_view(src);
+    } else {
+        v = kind == TOPO_DATA ? node_ops_data_node_info(src, env)
+                              : node_ops_meta_node_info(src, env);
+        rv = v != NULL ? decommission_node_info(t, kind, src->rec, v) : 0;
+    }
+    if (rv == 0 && v == NULL) {
+        rv = -ENOMEM;
+    }
+    if (rv != 0) {
+        json_decref(v);
+        return rv;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Answer r with the view of the node at addr, or with the kind's "not exists" code. */
 static void reply_node(struct http_req *r, struct master *m, enum topo_kind kind,
-                       json_t *(*view)(const struct node_ops_source *src,
-                                       const struct node_ops_view_env *env))
+                       enum node_view_kind what)
 {
     int missing = kind == TOPO_DATA ? API_DATA_NODE_NOT_EXISTS : API_META_NODE_NOT_EXISTS;
     struct node_ops_view_env env;
     struct node_ops_source src;
     struct node_data d;
+    struct store_txn *t;
     const char *addr;
-    json_t *out;
+    json_t *out = NULL;
     int rv;
 
     if (param_addr(r, &addr) != 0) {
         return;
     }
-    rv = load_node(m, kind, addr, &d);
+    node_ops_view_env(m, &env);
+    rv = store_read_begin(m->store, &t);
+    if (rv == 0) {
+        rv = load_node(t, m, kind, addr, &d);
+        if (rv == 0) {
+            source_of(&d, &src);
+            rv = build_view(t, kind, what, &src, &env, &out);
+            node_data_free(&d);
+        }
+        store_txn_end(t);
+    }
     if (rv == CFS_ENOTFOUND) {
         http_req_reply_error(r, missing, "%s", errors_api_message(missing));
         return;
@@ -285,84 +323,47 @@ static void reply_node(struct http_req *r, struct master *m, enum topo_kind kind
                              addr, errors_strerror(rv));
         return;
     }
-    node_ops_view_env(m, &env);
-    source_of(&d, &src);
-    out = view(&src, &env);
-    node_data_free(&d);
-    if (out == NULL) {
-        http_req_reply_error(r, API_INTERNAL_ERROR, "out of memory");
-        return;
-    }
     http_req_reply_ok(r, out);
 }
 
 static void data_node_get(struct http_req *r, void *arg)
 {
-    reply_node(r, arg, TOPO_DATA, node_ops_data_node_info);
+    reply_node(r, arg, TOPO_DATA, VIEW_INFO);
 }
 
 static void meta_node_get(struct http_req *r, void *arg)
 {
-    reply_node(r, arg, TOPO_META, node_ops_meta_node_info);
-}
-
-/* Disks carry no environment; an adapter gives them reply_node's view signature. */
-static json_t *disks_view(const struct node_ops_source *src, const struct node_ops_view_env *env)
-{
-    (void)env;
-    return node_ops_disks_view(src);
+    reply_node(r, arg, TOPO_META, VIEW_INFO);
 }
 
 static void query_disks(struct http_req *r, void *arg)
 {
-    reply_node(r, arg, TOPO_DATA, disks_view);
-}
-
-struct list_walk {
-    struct master *m;
-    enum topo_kind kind;
-    const struct node_ops_view_env *env;
-    json_t *list;
-};
-
-static int list_cb(const struct store_node *rec, void *arg)
-{
-    struct list_walk *w = arg;
-    struct node_ops_source src = {.rec = rec};
-    struct topo_node view;
-    json_t *v;
-
-    if (topo_get_node(w->m->topo, w->kind, rec->addr, &view) == 0) {
-        src.node = &view;
-    }
-    v = node_ops_node_view(&src, w->env);
-    return v != NULL && json_array_append_new(w->list, v) == 0 ? 0 : -ENOMEM;
+    reply_node(r, arg, TOPO_DATA, VIEW_DISKS);
 }
 
 /* Every registered node of a kind, by ID. */
 static void list_nodes(struct http_req *r, struct master *m, enum topo_kind kind)
 {
     struct node_ops_view_env env;
-    struct list_walk w = {m, kind, &env, json_array()};
     struct store_txn *t;
-    int rv = w.list != NULL ? 0 : -ENOMEM;
+    json_t *list = json_array();
+    int rv = list != NULL ? 0 : -ENOMEM;
 
     node_ops_view_env(m, &env);
     if (rv == 0) {
         rv = store_read_begin(m->store, &t);
     }
     if (rv == 0) {
-        rv = kind == TOPO_DATA ? store_foreach_datanode(t, list_cb, &w)
-                               : store_foreach_metanode(t, list_cb, &w);
+        rv = node_ops_list_views(t, m->topo, kind, &env, list);
         store_txn_end(t);
     }
     if (rv != 0) {
-        json_decref(w.list);
+        json_decref(list);
         http_req_reply_error(r, API_INTERNAL_ERROR, "listing %s nodes: %s", topo_kind_name(kind),
                              errors_strerror(rv));
         return;
     }
-    http_req_reply_ok(r, w.list);
+    http_req_reply_ok(r, list);
 }
 
 static void all_data_nodes(struct http_req *r, void *arg)

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define GIB (1ULL << 30)
 
@@ -256,43 +255,6 @@ static const struct jc_field client_vol_view_fields[] = {
     JC_END,
 };
 
-/* /client/volStat. */
-struct vol_stat_view {
-    char name[STORE_NAME_SIZE];
-    uint64_t total;
-    uint64_t used;
-    char used_ratio[24];
-    uint64_t inode_count;
-    uint32_t storage_class;
-    uint32_t nnone;
-    uint32_t none[1];
-};
-
-static const struct jc_field vol_stat_view_fields[] = {
-    JC_F(struct vol_stat_view, name, "Name", JC_STR, 0),
-    JC_F(struct vol_stat_view, total, "TotalSize", JC_U64, 0),
-    JC_F(struct vol_stat_view, used, "UsedSize", JC_U64, 0),
-    JC_F(struct vol_stat_view, used_ratio, "UsedRatio", JC_STR, 0),
-    JC_CONST("CacheTotalSize", JC_EMIT_ZERO),
-    JC_CONST("CacheUsedSize", JC_EMIT_ZERO),
-    JC_CONST("CacheUsedRatio", JC_EMIT_EMPTY_STR),
-    JC_CONST("EnableToken", JC_EMIT_FALSE),
-    JC_F(struct vol_stat_view, inode_count, "InodeCount", JC_U64, 0),
-    JC_CONST("TxCnt", JC_EMIT_ZERO),
-    JC_CONST("TxRbInoCnt", JC_EMIT_ZERO),
-    JC_CONST("TxRbDenCnt", JC_EMIT_ZERO),
-    JC_CONST("DpReadOnlyWhenVolFull", JC_EMIT_FALSE),
-    JC_CONST("TrashIntervalV2", JC_EMIT_ZERO),
-    JC_F(struct vol_stat_view, storage_class, "DefaultStorageClass", JC_U32, 0),
-    JC_CONST("MetaFollowerRead", JC_EMIT_FALSE),
-    JC_CONST("MaximallyRead", JC_EMIT_FALSE),
-    JC_CONST("LeaderRetryTimeOut", JC_EMIT_ZERO),
-    JC_ARR(struct vol_stat_view, none, nnone, "StatByStorageClass", JC_U32, NULL, 0),
-    JC_ARR(struct vol_stat_view, none, nnone, "StatMigrateStorageClass", JC_U32, NULL, 0),
-    JC_CONST("StatByDpMediaType", JC_EMIT_NULL),
-    JC_END,
-};
-
 /* One /vol/list entry. */
 struct vol_list_item {
     char name[STORE_NAME_SIZE];
@@ -410,27 +372,35 @@ static int begin_read(struct http_req *r, struct master *m, struct store_txn **t
     return 0;
 }
 
-static void get_vol(struct http_req *r, void *arg)
+/* The volume the name parameter names (see find_vol) with its figures from the last partition
+ * check (stats untouched when it has none yet); answers r and returns -1 when there is none. */
+static int named_vol(struct http_req *r, struct master *m, bool deleted_ok, struct store_vol *vol,
+                     struct pstate_vol *stats)
 {
-    struct master *m = arg;
-    struct vol_view view = vol_view_template;
-    struct pstate_vol stats = {0};
-    struct store_vol vol;
     struct store_txn *t;
     const char *name;
-    struct tm tm;
-    time_t created;
     int rv;
 
     if (params_vol_name(r, &name) != 0 || begin_read(r, m, &t) != 0) {
-        return;
+        return -1;
     }
-    rv = find_vol(r, t, name, true, &vol);
+    rv = find_vol(r, t, name, deleted_ok, vol);
     store_txn_end(t);
-    if (rv != 0) {
+    if (rv == 0) {
+        pstate_vol(m->pstate, vol->id, stats);
+    }
+    return rv;
+}
+
+static void get_vol(struct http_req *r, void *arg)
+{
+    struct vol_view view = vol_view_template;
+    struct pstate_vol stats = {0};
+    struct store_vol vol;
+
+    if (named_vol(r, arg, true, &vol, &stats) != 0) {
         return;
     }
-    pstate_vol(m->pstate, vol.id, &stats);
     view.id = vol.id;
     snprintf(view.name, sizeof(view.name), "%s", vol.name);
     snprintf(view.owner, sizeof(view.owner), "%s", vol.owner);
@@ -448,10 +418,7 @@ static void get_vol(struct http_req *r, void *arg)
     view.follower_read = vol.follower_read;
     view.authenticate = vol.authenticate;
     view.cross_zone = vol.cross_zone;
-    created = (time_t)vol.create_time;
-    if (localtime_r(&created, &tm) != NULL) {
-        strftime(view.create_time, sizeof(view.create_time), "%Y-%m-%d %H:%M:%S", &tm);
-    }
+    clock_format_wall(vol.create_time, view.create_time, sizeof(view.create_time));
     snprintf(view.description, sizeof(view.description), "%s", vol.description);
     http_req_reply_ok(r, jc_encode(vol_view_fields, &view));
 }
@@ -573,30 +540,12 @@ out:
 
 static void client_vol_stat(struct http_req *r, void *arg)
 {
-    struct master *m = arg;
-    struct vol_stat_view view = {.storage_class = 1};
     struct pstate_vol stats = {0};
     struct store_vol vol;
-    struct store_txn *t;
-    const char *name;
-    int rv;
 
-    if (params_vol_name(r, &name) != 0 || begin_read(r, m, &t) != 0) {
-        return;
+    if (named_vol(r, arg, false, &vol, &stats) == 0) {
+        http_req_reply_ok(r, vol_ops_stat_view(&vol, &stats, 2));
     }
-    rv = find_vol(r, t, name, false, &vol);
-    store_txn_end(t);
-    if (rv != 0) {
-        return;
-    }
-    pstate_vol(m->pstate, vol.id, &stats);
-    snprintf(view.name, sizeof(view.name), "%s", vol.name);
-    view.total = vol.capacity * GIB;
-    view.used = stats.used;
-    snprintf(view.used_ratio, sizeof(view.used_ratio), "%.2f",
-             view.total > 0 ? (double)view.used / (double)view.total : 0.0);
-    view.inode_count = stats.inode_count;
-    http_req_reply_ok(r, jc_encode(vol_stat_view_fields, &view));
 }
 
 /* The cached envelopes of the partition status refresh, as they are. */

@@ -477,6 +477,7 @@ void node_ops_policy(const struct master_config *cfg, const struct store_cluster
                      struct placement_policy *out)
 {
     placement_policy_default(out);
+    out->data_min_free = cfg->data_node_min_free;
     if (cfg->meta_node_reserved_mem >= META_RESERVED_MEM_MIN) {
         out->meta_reserved_mem = cfg->meta_node_reserved_mem;
     }
@@ -485,16 +486,32 @@ void node_ops_policy(const struct master_config *cfg, const struct store_cluster
     }
 }
 
-void node_ops_view_env(struct master *m, struct node_ops_view_env *out)
+/* The cluster record; before the first leader writes it, the defaults hold. */
+static void read_cluster(struct master *m, struct store_cluster *c)
 {
-    struct store_cluster c = {.meta_node_threshold = (float)PLACEMENT_META_THRESHOLD};
     struct store_txn *t;
 
-    /* Before the first leader writes the cluster record, the defaults hold. */
+    memset(c, 0, sizeof(*c));
+    c->meta_node_threshold = (float)PLACEMENT_META_THRESHOLD;
     if (store_read_begin(m->store, &t) == 0) {
-        store_get_cluster(t, &c);
+        store_get_cluster(t, c);
         store_txn_end(t);
     }
+}
+
+void node_ops_master_policy(struct master *m, struct placement_policy *out)
+{
+    struct store_cluster c;
+
+    read_cluster(m, &c);
+    node_ops_policy(&m->cfg, &c, out);
+}
+
+void node_ops_view_env(struct master *m, struct node_ops_view_env *out)
+{
+    struct store_cluster c;
+
+    read_cluster(m, &c);
     memset(out, 0, sizeof(*out));
     node_ops_policy(&m->cfg, &c, &out->policy);
     out->meta_threshold = (float)out->policy.meta_threshold;
@@ -606,6 +623,56 @@ json_t *node_ops_node_view(const struct node_ops_source *src, const struct node_
     v.writable = writable(src, env);
     v.media_type = src->rec->media_type;
     return jc_encode(node_view_fields, &v);
+}
+
+static int append_view(json_t *list, const struct store_node *rec, const struct topo_node *node,
+                       const struct node_ops_view_env *env)
+{
+    struct node_ops_source src = {.rec = rec, .node = node};
+
+    return json_array_append_new(list, node_ops_node_view(&src, env)) == 0 ? 0 : -ENOMEM;
+}
+
+struct list_walk {
+    struct topo *topo;
+    enum topo_kind kind;
+    const struct node_ops_view_env *env;
+    json_t *list;
+};
+
+static int list_cb(const struct store_node *rec, void *arg)
+{
+    struct list_walk *w = arg;
+    struct topo_node view;
+    bool known = topo_get_node(w->topo, w->kind, rec->addr, &view) == 0;
+
+    return append_view(w->list, rec, known ? &view : NULL, w->env);
+}
+
+int node_ops_list_views(struct store_txn *t, struct topo *topo, enum topo_kind kind,
+                        const struct node_ops_view_env *env, json_t *list)
+{
+    struct list_walk w = {topo, kind, env, list};
+
+    return kind == TOPO_DATA ? store_foreach_datanode(t, list_cb, &w)
+                             : store_foreach_metanode(t, list_cb, &w);
+}
+
+int node_ops_append_views(struct store_txn *t, const struct topo_node *nodes, size_t n,
+                          const struct node_ops_view_env *env, json_t *list)
+{
+    int rv = 0;
+
+    for (size_t i = 0; rv == 0 && i < n; i++) {
+        const struct topo_node *node = &nodes[i];
+        struct store_node rec = {.id = node->id, .nodeset_id = node->nodeset_id};
+        if ((node->kind == TOPO_DATA ? store_get_datanode_by_addr(t, node->addr, &rec)
+                                     : store_get_metanode_by_addr(t, node->addr, &rec)) != 0) {
+            snprintf(rec.addr, sizeof(rec.addr), "%s", node->addr);
+        }
+        rv = append_view(list, &rec, node, env);
+    }
+    return rv;
 }
 
 /* DataPartitionReport. */

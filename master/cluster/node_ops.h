@@ -22,6 +22,7 @@
 #include "master/cluster/topo.h"
 #include "master/core/master_config.h"
 #include "storage/records.h"
+#include "storage/store.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -76,6 +77,11 @@ void node_ops_leader_stop(struct master *m);
 void node_ops_policy(const struct master_config *cfg, const struct store_cluster *cluster,
                      struct placement_policy *out);
 
+/* node_ops_policy with m's configuration and its stored cluster record (the defaults until the
+ * first leader writes it): what volume creation, replica moves and the node views all use, so
+ * "writable" means the same everywhere. */
+void node_ops_master_policy(struct master *m, struct placement_policy *out);
+
 /* What the views need besides the nodes: rules, limits and clocks. */
 struct node_ops_view_env {
     struct placement_policy policy;
@@ -118,6 +124,18 @@ struct node_ops_source {
 
 /* An element of /admin/cluster/getAllDataNodes and getAllMetaNodes (NodeView). */
 json_t *node_ops_node_view(const struct node_ops_source *src, const struct node_ops_view_env *env);
+
+/* NodeView lists (/admin/cluster/getAll{Data,Meta}Nodes, /admin/getCluster's DataNodes and
+ * MetaNodes, a nodeset's nodes in /topo/get), appended to list; 0 or -ENOMEM.
+ *
+ * node_ops_list_views: every registered node of kind (records in t), by ID, with its topo view
+ * (a node topo does not know is inactive). node_ops_append_views: n nodes copied from topo, each
+ * with its record read in t (a node whose record is already gone, being removed, shows what topo
+ * has). */
+int node_ops_list_views(struct store_txn *t, struct topo *topo, enum topo_kind kind,
+                        const struct node_ops_view_env *env, json_t *list);
+int node_ops_append_views(struct store_txn *t, const struct topo_node *nodes, size_t n,
+                          const struct node_ops_view_env *env, json_t *list);
 
 /* /dataNode/get (DataNodeInfo) and /metaNode/get (MetaNodeInfo). */
 json_t *node_ops_data_node_info(const struct node_ops_source *src,

@@ -420,6 +420,11 @@ bool placement_writable(const struct topo_node *node, const struct placement_pol
     return why_not(node, &req, policy) == WHY_WRITABLE;
 }
 
+uint32_t placement_nodeset_free(const struct topo_nodeset *set, enum topo_kind kind)
+{
+    return set->capacity > set->count[kind] ? set->capacity - set->count[kind] : 0;
+}
+
 uint64_t placement_pick_nodeset(const struct topo_nodeset *sets, size_t n, const char *zone,
                                 enum topo_kind kind)
 {
@@ -428,7 +433,7 @@ uint64_t placement_pick_nodeset(const struct topo_nodeset *sets, size_t n, const
 
     for (size_t i = 0; i < n; i++) {
         const struct topo_nodeset *s = &sets[i];
-        uint32_t slots = s->capacity > s->count[kind] ? s->capacity - s->count[kind] : 0;
+        uint32_t slots = placement_nodeset_free(s, kind);
         if (strcmp(s->zone, zone) != 0 || slots == 0) {
             continue;
         }

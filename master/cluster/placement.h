@@ -61,6 +61,10 @@ int placement_choose(struct topo_node *nodes, size_t n, const struct placement_r
  * decommissioning, enough free space or memory): what the node views show as IsWriteAble. */
 bool placement_writable(const struct topo_node *node, const struct placement_policy *policy);
 
+/* Free slots of a nodeset for nodes of kind: capacity − nodes of kind, 0 when full (or when its
+ * capacity is unknown). */
+uint32_t placement_nodeset_free(const struct topo_nodeset *set, enum topo_kind kind);
+
 /* Registration: the nodeset of zone with the most free slots (capacity − nodes of kind) for a
  * new node of kind, the lowest id among equals; 0 when every one is full and a new nodeset is
  * needed. */

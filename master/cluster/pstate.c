@@ -262,6 +262,13 @@ size_t pstate_dp_replicas(struct master *m, const struct store_dp *dp, uint64_t 
         out[n].report.base.partition_id = dp->id;
         out[n].report.base.status = DP_STATUS_READ_WRITE;
         out[n].report.total = dp->size;
+        /* The disk the node chose when it created the replica, as its report would say. */
+        for (uint32_t k = 0; k < dp->nreplicas; k++) {
+            if (strcmp(dp->replicas[k].addr, dp->hosts[i]) == 0) {
+                snprintf(out[n].report.disk_path, sizeof(out[n].report.disk_path), "%s",
+                         dp->replicas[k].disk_path);
+            }
+        }
         n++;
     }
     return n;

@@ -6,7 +6,10 @@
 #include "common/clock.h"
 #include "common/digest.h"
 #include "common/errors.h"
+#include "common/jcodec.h"
 #include "common/log.h"
+#include "master/cluster/cstat.h"
+#include "master/cluster/node_ops.h"
 #include "master/cluster/placement.h"
 #include "master/cluster/pstate.h"
 #include "master/cluster/ptasks.h"
@@ -188,6 +191,56 @@ int vol_ops_plan_update(const struct store_vol *cur, uint64_t used_bytes,
     return API_SUCCESS;
 }
 
+/* --- views ----------------------------------------------------------------------------------- */
+
+/* VolStatInfo. Every volume is a replica volume: DefaultStorageClass 1 (Replica_SSD). */
+struct stat_view {
+    char name[STORE_NAME_SIZE];
+    uint64_t total; /* bytes: the capacity */
+    uint64_t used;
+    char used_ratio[16];
+    uint64_t inode_count;
+    uint32_t storage_class;
+};
+
+static const struct jc_field stat_view_fields[] = {
+    JC_F(struct stat_view, name, "Name", JC_STR, 0),
+    JC_F(struct stat_view, total, "TotalSize", JC_U64, 0),
+    JC_F(struct stat_view, used, "UsedSize", JC_U64, 0),
+    JC_F(struct stat_view, used_ratio, "UsedRatio", JC_STR, 0),
+    JC_CONST("CacheTotalSize", JC_EMIT_ZERO),
+    JC_CONST("CacheUsedSize", JC_EMIT_ZERO),
+    JC_CONST("CacheUsedRatio", JC_EMIT_EMPTY_STR),
+    JC_CONST("EnableToken", JC_EMIT_FALSE),
+    JC_F(struct stat_view, inode_count, "InodeCount", JC_U64, 0),
+    JC_CONST("TxCnt", JC_EMIT_ZERO),
+    JC_CONST("TxRbInoCnt", JC_EMIT_ZERO),
+    JC_CONST("TxRbDenCnt", JC_EMIT_ZERO),
+    JC_CONST("DpReadOnlyWhenVolFull", JC_EMIT_FALSE),
+    JC_CONST("TrashIntervalV2", JC_EMIT_ZERO),
+    JC_F(struct stat_view, storage_class, "DefaultStorageClass", JC_U32, 0),
+    JC_CONST("MetaFollowerRead", JC_EMIT_FALSE),
+    JC_CONST("MaximallyRead", JC_EMIT_FALSE),
+    JC_CONST("LeaderRetryTimeOut", JC_EMIT_ZERO),
+    JC_CONST("StatByStorageClass", JC_EMIT_EMPTY_ARRAY),
+    JC_CONST("StatMigrateStorageClass", JC_EMIT_EMPTY_ARRAY),
+    JC_CONST("StatByDpMediaType", JC_EMIT_NULL),
+    JC_END,
+};
+
+json_t *vol_ops_stat_view(const struct store_vol *vol, const struct pstate_vol *stats,
+                          int ratio_decimals)
+{
+    struct stat_view v = {.storage_class = 1};
+
+    snprintf(v.name, sizeof(v.name), "%s", vol->name);
+    v.total = vol->capacity * GIB;
+    v.used = stats->used;
+    v.inode_count = stats->inode_count;
+    cstat_ratio(v.used, v.total, ratio_decimals, v.used_ratio, sizeof(v.used_ratio));
+    return jc_encode(stat_view_fields, &v);
+}
+
 /* --- store reads ------------------------------------------------------------------------------ */
 
 /* The volume named name: API_SUCCESS, or API_VOL_NOT_EXISTS ("vol not exists") when there is none
@@ -357,18 +410,9 @@ struct placer {
 
 static void placer_init(struct placer *p, struct master *m)
 {
-    struct store_cluster c;
-    char msg[ERRMSG_SIZE];
-
     memset(p, 0, sizeof(*p));
     p->m = m;
-    placement_policy_default(&p->policy);
-    if (m->cfg.meta_node_reserved_mem > 0) {
-        p->policy.meta_reserved_mem = m->cfg.meta_node_reserved_mem;
-    }
-    if (load_cluster(m, &c, msg) == API_SUCCESS && c.meta_node_threshold > 0) {
-        p->policy.meta_threshold = c.meta_node_threshold;
-    }
+    node_ops_master_policy(m, &p->policy);
     p->rng = clock_mono_ms() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)clock_wall_s();
 }
 

@@ -28,10 +28,12 @@
 
 #include "storage/records.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 struct master;
+struct pstate_vol;
 
 #define VOL_OPS_INODE_STEP         (1ULL << 22)           /* v3.5's inode range per partition */
 #define VOL_OPS_INODE_MAX          9223372036854775807ULL /* 2^63 - 1: the last partition's End */
@@ -113,6 +115,14 @@ struct vol_ops_update_req {
  * space. */
 int vol_ops_plan_update(const struct store_vol *cur, uint64_t used_bytes,
                         const struct vol_ops_update_req *req, struct store_vol *out, char *msg);
+
+/* --- views ----------------------------------------------------------------------------------- */
+
+/* VolStatInfo (v3.5 field set) of vol with the figures of the last partition check: an element
+ * of /admin/getCluster's VolStatInfo (ratio_decimals 3) and the answer of /client/volStat (2), as
+ * v3.5 writes them. NULL when out of memory. */
+json_t *vol_ops_stat_view(const struct store_vol *vol, const struct pstate_vol *stats,
+                          int ratio_decimals);
 
 /* --- flows (worker threads) ------------------------------------------------------------------ */
 

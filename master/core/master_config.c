@@ -30,6 +30,7 @@ const struct jc_field master_config_fields[] = {
     F(election_tick, "electionTick", JC_U32),
     F(node_set_cap, "nodeSetCap", JC_U32),
     F(meta_node_reserved_mem, "metaNodeReservedMem", JC_U64),
+    F(data_node_min_free, "dataNodeMinFreeBytes", JC_U64),
     F(heartbeat_interval_ms, "heartbeatIntervalMs", JC_U32),
     F(node_timeout_ms, "nodeTimeoutMs", JC_U32),
     F(dp_timeout_ms, "dataPartitionTimeOutMs", JC_U32),
@@ -75,6 +76,7 @@ void master_config_default(struct master_config *c)
     c->election_tick = 10;
     c->node_set_cap = 18;
     c->meta_node_reserved_mem = 1ull << 30;
+    c->data_node_min_free = 10ull << 30; /* CubeFS's writable data node: more than 10 GiB free */
     c->heartbeat_interval_ms = 6000;
     c->node_timeout_ms = 18000;
     c->dp_timeout_ms = 30000;
@@ -86,7 +88,10 @@ void master_config_default(struct master_config *c)
     c->sync_task_timeout_ms = 20000;
     c->dial_timeout_ms = 10000;
     c->raft_commit_timeout_ms = 10000;
-    c->worker_threads = 4;
+    /* A mutation holds its worker while it waits for its Raft commit, so the workers bound how
+     * many commits are in flight; 4 capped /vol/update at about 900/s where 32 reach etcd's
+     * throughput at 64 connections (BENCHMARKS.md). Idle workers cost only their stacks. */
+    c->worker_threads = 32;
     c->auto_create_delay_ms = 120000;
     snprintf(c->leader_forward, sizeof(c->leader_forward), "redirect");
 }

@@ -45,22 +45,23 @@ struct master_config {
     uint32_t election_tick;              /* electionTick: election timeout in ticks */
     uint32_t node_set_cap;               /* nodeSetCap */
     uint64_t meta_node_reserved_mem;     /* metaNodeReservedMem, bytes */
-    uint32_t heartbeat_interval_ms;      /* heartbeatIntervalMs: node heartbeats */
-    uint32_t node_timeout_ms;            /* nodeTimeoutMs: silent this long = inactive */
-    uint32_t dp_timeout_ms;              /* dataPartitionTimeOutSec * 1000: replica liveness */
-    uint32_t mp_timeout_ms;              /* metaPartitionTimeOutSec * 1000 */
-    uint32_t partition_check_ms;         /* partitionCheckIntervalMs: status recompute */
-    uint32_t task_tick_ms;               /* taskTickMs: async task batches */
-    uint32_t task_resend_ms;             /* taskResendMs */
-    uint32_t task_timeout_ms;            /* taskTimeoutMs */
-    uint32_t sync_task_timeout_ms;       /* syncTaskTimeoutMs */
-    uint32_t dial_timeout_ms;            /* dialTimeoutMs */
-    uint32_t raft_commit_timeout_ms;     /* raftCommitTimeoutMs: deadline of one proposal */
-    uint32_t worker_threads;             /* workerThreads: mutating operations in parallel */
-    uint32_t auto_create_delay_ms;       /* autoCreateDelayMs: first automatic dp creation */
-    bool follower_read;                  /* followerRead: followers serve client reads */
-    char leader_forward[16];             /* leaderForward: "redirect" (307) or "proxy" */
-    bool single_node_mode;               /* singleNodeMode: allow fewer hosts than replicas */
+    uint64_t data_node_min_free;     /* dataNodeMinFreeBytes: a writable data node has more free */
+    uint32_t heartbeat_interval_ms;  /* heartbeatIntervalMs: node heartbeats */
+    uint32_t node_timeout_ms;        /* nodeTimeoutMs: silent this long = inactive */
+    uint32_t dp_timeout_ms;          /* dataPartitionTimeOutSec * 1000: replica liveness */
+    uint32_t mp_timeout_ms;          /* metaPartitionTimeOutSec * 1000 */
+    uint32_t partition_check_ms;     /* partitionCheckIntervalMs: status recompute */
+    uint32_t task_tick_ms;           /* taskTickMs: async task batches */
+    uint32_t task_resend_ms;         /* taskResendMs */
+    uint32_t task_timeout_ms;        /* taskTimeoutMs */
+    uint32_t sync_task_timeout_ms;   /* syncTaskTimeoutMs */
+    uint32_t dial_timeout_ms;        /* dialTimeoutMs */
+    uint32_t raft_commit_timeout_ms; /* raftCommitTimeoutMs: deadline of one proposal */
+    uint32_t worker_threads;         /* workerThreads: mutating operations in parallel */
+    uint32_t auto_create_delay_ms;   /* autoCreateDelayMs: first automatic dp creation */
+    bool follower_read;              /* followerRead: followers serve client reads */
+    char leader_forward[16];         /* leaderForward: "redirect" (307) or "proxy" */
+    bool single_node_mode;           /* singleNodeMode: allow fewer hosts than replicas */
     bool join; /* join: never form a group; wait to be added with /raftNode/add */
 
     /* Derived by master_config_finish(). */

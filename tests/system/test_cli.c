@@ -1,9 +1,10 @@
 /* System test of cfs-cli: the built binary against one cfs-master, four cfs-datanode and three
  * cfs-metanode processes, checked the way wrapper scripts written for CubeFS's cli use it: stdout,
- * stderr and the exit status of cluster info, node lists, the volume lifecycle, add-dp, users,
- * partition and node decommissions with --wait, and the errors a script meets (unknown volume,
- * bad flag, no master reachable, a missing -y). Every run gets its own HOME, so the real
- * ~/.cfs-cli.json is never touched. Tests run in order and share the cluster. */
+ * stderr and the exit status of cluster info, node lists, nodesets, the volume lifecycle, add-dp,
+ * users, partition and node decommissions with --wait (one of them failing: its only target is
+ * down), and the errors a script meets (unknown volume, bad flag, no master reachable, a missing
+ * -y). Every run gets its own HOME, so the real ~/.cfs-cli.json is never touched. Tests run in
+ * order and share the cluster. */
 #include "tests/support/cluster_env.h"
 #include "tests/support/net_fixture.h"
 #include "tests/support/proc.h"
@@ -330,6 +331,25 @@ static void test_node_lists(void)
     expect_ok("metanode info", &o);
     CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "[Meta node info]\n"));
     out_free(&o);
+
+    /* One nodeset of 18 with 3 meta and 4 data nodes: 15 and 14 free slots. */
+    run(&o, "nodeset", "list");
+    expect_ok("nodeset list", &o);
+    {
+        const char *row = strstr(o.out, "\n");
+        char zone[64] = "";
+        int cap = 0, metas = 0, meta_free = 0, datas = 0, data_free = 0;
+        CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "CanAllocMeta"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "CanAllocData"));
+        CU_ASSERT_EQUAL(row != NULL ? sscanf(row, "%*s %d %63s %d %d %d %d", &cap, zone, &metas,
+                                             &meta_free, &datas, &data_free)
+                                    : 0,
+                        6);
+        CU_ASSERT_EQUAL(cap, 18);
+        CU_ASSERT_STRING_EQUAL(zone, "default");
+        CU_ASSERT(metas == 3 && meta_free == 15 && datas == 4 && data_free == 14);
+    }
+    out_free(&o);
 }
 
 static json_t *vol_json(const char *name)
@@ -493,28 +513,179 @@ static void test_script_errors(void)
     out_free(&o);
 }
 
-/* The hosts of the first data partition of vol. */
-static uint64_t first_dp(const char *vol, char hosts[][64], size_t max, size_t *n)
+/* --- data partitions ------------------------------------------------------------------------ */
+
+struct dp_hosts {
+    uint64_t id;
+    char hosts[4][64];
+    size_t n;
+};
+
+static int cmp_dp_id(const void *a, const void *b)
+{
+    uint64_t x = ((const struct dp_hosts *)a)->id, y = ((const struct dp_hosts *)b)->id;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The data partitions of vol appended to dps (n so far, at most max); returns the new count. */
+static size_t add_vol_dps(const char *vol, struct dp_hosts *dps, size_t n, size_t max)
 {
     char path[256], msg[256];
     json_t *data = NULL, *dp, *h;
-    uint64_t id = 0;
-    size_t i;
+    size_t i, k;
 
     snprintf(path, sizeof(path), "/client/partitions?name=%s", vol);
     CU_ASSERT_EQUAL_FATAL(cenv_call(&env, path, &data, msg, sizeof(msg)), 0);
-    dp = json_array_get(json_object_get(data, "DataPartitions"), 0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
-    id = (uint64_t)json_integer_value(json_object_get(dp, "PartitionID"));
-    *n = 0;
-    json_array_foreach(json_object_get(dp, "Hosts"), i, h)
+    json_array_foreach(json_object_get(data, "DataPartitions"), i, dp)
     {
-        if (*n < max) {
-            snprintf(hosts[(*n)++], 64, "%s", json_string_value(h));
+        if (n == max) {
+            break;
         }
+        dps[n].id = (uint64_t)json_integer_value(json_object_get(dp, "PartitionID"));
+        dps[n].n = 0;
+        json_array_foreach(json_object_get(dp, "Hosts"), k, h)
+        {
+            if (dps[n].n < 4) {
+                snprintf(dps[n].hosts[dps[n].n++], 64, "%s", json_string_value(h));
+            }
+        }
+        n++;
     }
     json_decref(data);
-    return id;
+    return n;
+}
+
+static bool dp_has(const struct dp_hosts *d, const char *addr)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        if (strcmp(d->hosts[i], addr) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The hosts of the first data partition of vol. */
+static uint64_t first_dp(const char *vol, char hosts[][64], size_t max, size_t *n)
+{
+    struct dp_hosts dp;
+
+    CU_ASSERT_EQUAL_FATAL(add_vol_dps(vol, &dp, 0, 1), 1);
+    *n = dp.n < max ? dp.n : max;
+    memcpy(hosts, dp.hosts, *n * sizeof(dp.hosts[0]));
+    return dp.id;
+}
+
+/* --- a node decommission that fails --------------------------------------------------------- */
+
+/* With four data nodes and three replicas a partition can only move to the one node that does
+ * not host it. Find a node x and a node k such that, once k is down, x's first m - 1 partitions
+ * (by ID, the order a node job takes them) can move and the m-th cannot: x's first partition
+ * lists k, and the m-th is the first one that does not. */
+static bool pick_failing_move(const struct dp_hosts *dps, size_t n, size_t *x, size_t *k, size_t *m)
+{
+    for (size_t xi = 0; xi < env.ndatanodes; xi++) {
+        const char *xa = env.datanodes[xi].addr;
+        for (size_t ki = 0; ki < env.ndatanodes; ki++) {
+            const char *ka = env.datanodes[ki].addr;
+            size_t count = 0;
+            for (size_t i = 0; ki != xi && i < n; i++) {
+                if (!dp_has(&dps[i], xa)) {
+                    continue;
+                }
+                count++;
+                if (dp_has(&dps[i], ka)) {
+                    continue; /* its fourth node, not k, can take it */
+                }
+                if (count == 1) {
+                    break; /* x's first partition would have nowhere to go */
+                }
+                *x = xi;
+                *k = ki;
+                *m = count;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static bool data_node_active(struct cenv *e, const char *addr)
+{
+    char path[128];
+    json_t *d = NULL;
+    bool active;
+
+    snprintf(path, sizeof(path), "/dataNode/get?addr=%s", addr);
+    active = cenv_call(e, path, &d, NULL, 0) == 0 && json_is_true(json_object_get(d, "IsActive"));
+    json_decref(d);
+    return active;
+}
+
+static bool node_down(struct cenv *e, void *arg)
+{
+    return !data_node_active(e, arg);
+}
+
+static bool node_up(struct cenv *e, void *arg)
+{
+    return data_node_active(e, arg);
+}
+
+/* A node job that cannot move one of its partitions (the only possible target is down) ends in
+ * Fail, and --wait says so with the job's reason and exit status 1; the node keeps serving. */
+static void test_datanode_decommission_fails(void)
+{
+    struct dp_hosts dps[32];
+    char msg[256], count[16];
+    size_t n, x = 0, k = 0, m = 0;
+    const char *xa;
+    json_t *info, *progress, *d = NULL;
+    struct out o;
+
+    CU_ASSERT_EQUAL_FATAL(
+        cenv_call(&env, "/admin/createVol?name=clivol3&capacity=10&owner=cfs&dpCount=4&mpCount=1",
+                  &d, msg, sizeof(msg)),
+        0);
+    json_decref(d);
+    n = add_vol_dps("clivol2", dps, 0, 32);
+    n = add_vol_dps("clivol3", dps, n, 32);
+    qsort(dps, n, sizeof(dps[0]), cmp_dp_id);
+    CU_ASSERT_FATAL(pick_failing_move(dps, n, &x, &k, &m));
+    xa = env.datanodes[x].addr;
+    snprintf(count, sizeof(count), "%zu", m);
+
+    CU_ASSERT_NOT_EQUAL_FATAL(cenv_stop_node(&env, true, k, SIGKILL), -1);
+    CU_ASSERT_FATAL(cenv_wait(&env, node_down, env.datanodes[k].addr, WAIT_MS));
+    run(&o, "datanode", "decommission", xa, "--count", count, "--wait", "--timeout", "120");
+    expect_fail("datanode decommission --wait (no target)", &o, 1, " failed: Fail ");
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "Decommission data node successfully\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "could not be moved"));
+    out_free(&o);
+
+    /* The master's view of it: the failed job, and the node no longer marked. */
+    run(&o, "datanode", "info", xa, "--json");
+    expect_ok("datanode info --json", &o);
+    info = json_of(&o);
+    progress = json_object_get(info, "DecommissionProgress");
+    CU_ASSERT_TRUE(json_is_false(json_object_get(info, "ToBeOffline")));
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(info, "DecommissionStatus")), 6);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(info, "DecommissionLimit")), (json_int_t)m);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(progress, "Status")), "Fail");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(progress, "Failed")), 1);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(progress, "Succeeded")), (json_int_t)m - 1);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(json_string_value(json_object_get(progress, "ErrorMessage")), "could not be moved"));
+    json_decref(info);
+    out_free(&o);
+    run(&o, "datanode", "query-progress", xa);
+    expect_ok("datanode query-progress", &o);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.out, "Status     :         Fail "));
+    out_free(&o);
+
+    CU_ASSERT_EQUAL(cenv_start_node(&env, true, k), 0);
+    CU_ASSERT(cenv_wait(&env, node_up, env.datanodes[k].addr, WAIT_MS));
 }
 
 static void test_dp_decommission_wait(void)
@@ -587,6 +758,7 @@ static const struct test_case cases[] = {
     {"volume_lifecycle", test_volume_lifecycle},
     {"users", test_users},
     {"script_errors", test_script_errors},
+    {"datanode_decommission_fails", test_datanode_decommission_fails},
     {"dp_decommission_wait", test_dp_decommission_wait},
     {"datanode_decommission_wait", test_datanode_decommission_wait},
     {NULL, NULL},

@@ -471,11 +471,19 @@ static void test_topology(void)
 {
     static const char *const set_keys[] = {"DataNodeLen", "MetaNodeLen", "MetaNodes", "DataNodes",
                                            NULL};
-    static const char *const stat_keys[] = {"ID",          "Capacity",    "Zone",
-                                            "MetaNodeNum", "DataNodeNum", NULL};
-    static const char *const set_info_keys[] = {
-        "ID", "Capacity", "Zone", "MetaNodes", "DataNodes", "DataNodeSelector", "MetaNodeSelector",
-        NULL};
+    static const char *const stat_keys[] = {
+        "ID",          "Capacity",    "Zone", "CanAllocMetaNodeCnt", "CanAllocDataNodeCnt",
+        "MetaNodeNum", "DataNodeNum", NULL};
+    static const char *const set_info_keys[] = {"ID",
+                                                "Capacity",
+                                                "Zone",
+                                                "CanAllocMetaNodeCnt",
+                                                "CanAllocDataNodeCnt",
+                                                "MetaNodes",
+                                                "DataNodes",
+                                                "DataNodeSelector",
+                                                "MetaNodeSelector",
+                                                NULL};
     static const char *const node_stat_keys[] = {
         "Addr", "Status", "DomainAddr", "ID", "IsWritable", "Total", "Used", "Avail", NULL};
     json_t *topo = call_ok("/topo/get"), *zones, *zone, *sets, *set, *list, *info;
@@ -513,6 +521,10 @@ static void test_topology(void)
     CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "ID"), (long long)nodeset_id);
     CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "DataNodeNum"), 3);
     CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "MetaNodeNum"), 3);
+    /* Free slots: the default capacity (18) less the nodes of each kind. */
+    CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "Capacity"), 18);
+    CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "CanAllocDataNodeCnt"), 15);
+    CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "CanAllocMetaNodeCnt"), 15);
     CU_ASSERT_STRING_EQUAL(str_of(json_array_get(list, 0), "Zone"), "default");
     json_decref(list);
     list = call_ok("/nodeSet/list?zoneName=default");
@@ -524,6 +536,8 @@ static void test_topology(void)
     info = call_ok(path);
     expect_keys(info, set_info_keys);
     CU_ASSERT_EQUAL(int_of(info, "ID"), (long long)nodeset_id);
+    CU_ASSERT_EQUAL(int_of(info, "CanAllocDataNodeCnt"), 15);
+    CU_ASSERT_EQUAL(int_of(info, "CanAllocMetaNodeCnt"), 15);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(info, "DataNodes")), 3);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(info, "MetaNodes")), 3);
     expect_keys(json_array_get(json_object_get(info, "MetaNodes"), 0), node_stat_keys);

@@ -691,6 +691,27 @@ static bool child_running(struct cenv *e, void *arg)
     return false;
 }
 
+/* /dataNode/get or /metaNode/get of a node with a running node job: the mark, the job's status
+ * and limit, and its progress. */
+static void expect_decommissioning(bool data, const char *addr, uint32_t limit)
+{
+    json_t *info = call_ok("/%sNode/get?addr=%s", data ? "data" : "meta", addr);
+    json_t *p = json_object_get(info, "DecommissionProgress");
+    uint64_t status = u64_of(info, "DecommissionStatus");
+    const char *word = str_of(p, "Status");
+
+    CU_ASSERT_TRUE(json_is_true(json_object_get(info, "ToBeOffline")));
+    CU_ASSERT_TRUE(status == 1 || status == 4); /* Marked, Running */
+    CU_ASSERT_TRUE(json_is_integer(json_object_get(info, "DecommissionLimit")));
+    CU_ASSERT_EQUAL(u64_of(info, "DecommissionLimit"), limit);
+    CU_ASSERT_TRUE_FATAL(json_is_object(p));
+    CU_ASSERT_TRUE(u64_of(p, "JobID") > 0);
+    CU_ASSERT_TRUE(strcmp(word, "Marked") == 0 || strcmp(word, "Running") == 0);
+    CU_ASSERT_TRUE(u64_of(p, "Remaining") > 0);
+    CU_ASSERT_STRING_EQUAL(str_of(p, "ErrorMessage"), "");
+    json_decref(info);
+}
+
 static bool node_gone(struct cenv *e, void *arg)
 {
     char path[128];
@@ -722,6 +743,7 @@ static void test_node_decommission_resumes(void)
     CU_ASSERT_TRUE(dirs_on(node) >= w.n);
 
     expect_text("decommission data node [", "/dataNode/decommission?addr=%s", node);
+    expect_decommissioning(true, node, 0);
     CU_ASSERT_TRUE(cenv_wait(&env, child_running, &w, WAIT_MS));
     CU_ASSERT_TRUE(node_listed(node));
     cenv_stop_master(&env, 0, SIGKILL);
@@ -810,6 +832,7 @@ static void test_meta_decommission(void)
     CU_ASSERT_TRUE(on_disk(false, fresh, ids[0]));
 
     expect_text("decommissionMetaNode metaNode [", "/metaNode/decommission?addr=%s", leaving);
+    expect_decommissioning(false, leaving, 0);
     /* Asking again answers the running job's progress. */
     expect_text("", "/metaNode/decommission?addr=%s", leaving);
     ok = cenv_wait(&env, meta_node_gone, (void *)leaving, 2 * WAIT_MS);

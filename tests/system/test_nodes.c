@@ -190,6 +190,16 @@ static void test_nodes_register_and_turn_active(void)
     CU_ASSERT_STRING_NOT_EQUAL(json_string_value(json_object_get(info, "ReportTime")), ZERO_TIME);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(info, "AllDisks")), 1);
     json_decref(info);
+    /* Never decommissioned: no mark, status Initial (0), no progress. */
+    for (int kind = 0; kind < 2; kind++) {
+        info = node_get(kind == 0, kind == 0 ? env.datanodes[1].addr : env.metanodes[1].addr);
+        CU_ASSERT_TRUE(json_is_false(json_object_get(info, "ToBeOffline")));
+        CU_ASSERT_TRUE(json_is_integer(json_object_get(info, "DecommissionStatus")));
+        CU_ASSERT_EQUAL(u64_of(info, "DecommissionStatus"), 0);
+        CU_ASSERT_PTR_NULL(json_object_get(info, "DecommissionLimit"));
+        CU_ASSERT_PTR_NULL(json_object_get(info, "DecommissionProgress"));
+        json_decref(info);
+    }
     info = node_get(false, env.metanodes[0].addr);
     CU_ASSERT_EQUAL(u64_of(info, "TotalWeight"), 8589934592ULL);
     CU_ASSERT_TRUE(json_is_true(json_object_get(info, "IsActive")));

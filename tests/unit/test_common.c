@@ -8,6 +8,7 @@
 #include "tests/support/test_support.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -303,6 +304,40 @@ static void test_fsutil_write_atomic(void)
     CU_ASSERT_EQUAL(fsutil_remove_tree(root, errmsg), 0);
 }
 
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? st.st_mode & 0777 : 0;
+}
+
+/* The mode is the file's from its creation on, whatever a crash left behind. */
+static void test_fsutil_write_atomic_mode(void)
+{
+    char root[128], path[256], tmp[512];
+    char errmsg[ERRMSG_SIZE] = "";
+    mode_t old_mask = umask(022);
+    int fd;
+
+    CU_ASSERT_EQUAL_FATAL(test_mkdtemp(root, sizeof(root), "fsutil"), 0);
+    snprintf(path, sizeof(path), "%s/secret.json", root);
+    snprintf(tmp, sizeof(tmp), "%s" FSUTIL_TMP_SUFFIX, path);
+    CU_ASSERT_EQUAL(fsutil_write_atomic_mode(path, "k", 1, 0600, errmsg), 0);
+    CU_ASSERT_EQUAL(mode_of(path), 0600);
+    CU_ASSERT_EQUAL(fsutil_write_atomic(path, "k", 1, errmsg), 0);
+    CU_ASSERT_EQUAL(mode_of(path), 0644);
+
+    fd = open(tmp, O_WRONLY | O_CREAT, 0666);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(fchmod(fd, 0666), 0);
+    close(fd);
+    CU_ASSERT_EQUAL(fsutil_write_atomic_mode(path, "k2", 2, 0600, errmsg), 0);
+    CU_ASSERT_EQUAL(mode_of(path), 0600);
+    CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+    umask(old_mask);
+    CU_ASSERT_EQUAL(fsutil_remove_tree(root, errmsg), 0);
+}
+
 static void test_fsutil_remove_tree(void)
 {
     char root[128];
@@ -344,6 +379,7 @@ static const struct test_case cases[] = {
     {"url_escape_round_trip", test_url_escape_round_trip},
     {"fsutil_mkdirs", test_fsutil_mkdirs},
     {"fsutil_write_atomic", test_fsutil_write_atomic},
+    {"fsutil_write_atomic_mode", test_fsutil_write_atomic_mode},
     {"fsutil_remove_tree", test_fsutil_remove_tree},
     {NULL, NULL},
 };

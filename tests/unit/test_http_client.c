@@ -165,14 +165,83 @@ static void test_all_dead(void)
     c = client_for(masters, 2);
     CU_ASSERT_EQUAL(http_client_request(c, "GET", "/echo", NULL, 0, NULL, &resp, errmsg),
                     CFS_ENOLEADER);
-    snprintf(expect, sizeof(expect),
-             "no master answered: %s (Couldn't connect to server), %s (Couldn't connect to server)",
-             dead1, dead2);
+    snprintf(expect, sizeof(expect), "no master answered: %s (%s), %s (%s)", dead1,
+             strerror(ECONNREFUSED), dead2, strerror(ECONNREFUSED));
     CU_ASSERT_STRING_EQUAL(errmsg, expect);
     CU_ASSERT_EQUAL(resp.status, -7); /* untouched */
     http_client_free(c);
     close(fd1);
     close(fd2);
+}
+
+/* The error of n dead masters, each named name_len characters long (a user name before the
+ * address pads it: "uuu@127.0.0.1:port" connects to 127.0.0.1); 0 keeps the plain addresses. */
+static void dead_masters_error(size_t name_len, char names[5][128], char *errmsg)
+{
+    const char *masters[5];
+    struct http_client *c;
+    struct http_response resp;
+    int fds[5];
+
+    for (size_t i = 0; i < 5; i++) {
+        char addr[64];
+        fds[i] = reserve_port(false, addr, sizeof(addr));
+        CU_ASSERT_FATAL(fds[i] >= 0);
+        if (name_len > strlen(addr)) {
+            size_t pad = name_len - strlen(addr) - 1;
+            memset(names[i], 'u', pad);
+            snprintf(names[i] + pad, 128 - pad, "@%s", addr);
+        } else {
+            snprintf(names[i], 128, "%s", addr);
+        }
+        masters[i] = names[i];
+    }
+    c = client_for(masters, 5);
+    CU_ASSERT_EQUAL(http_client_request(c, "GET", "/echo", NULL, 0, NULL, &resp, errmsg),
+                    CFS_ENOLEADER);
+    http_client_free(c);
+    for (size_t i = 0; i < 5; i++) {
+        close(fds[i]);
+    }
+}
+
+static size_t count_char(const char *s, char ch)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++) {
+        n += *s == ch;
+    }
+    return n;
+}
+
+/* Five masters always fit in one message: with their reasons, with reasons cut short when the
+ * names are long, and without reasons when even that does not fit. */
+static void test_five_dead_masters(void)
+{
+    const char *refused = strerror(ECONNREFUSED);
+    char names[5][128], errmsg[ERRMSG_SIZE], expect[1024];
+    size_t len;
+
+    dead_masters_error(0, names, errmsg);
+    len = (size_t)snprintf(expect, sizeof(expect), "no master answered: ");
+    for (size_t i = 0; i < 5; i++) {
+        len += (size_t)snprintf(expect + len, sizeof(expect) - len, "%s%s (%s)", i ? ", " : "",
+                                names[i], refused);
+    }
+    CU_ASSERT_STRING_EQUAL(errmsg, expect);
+
+    dead_masters_error(30, names, errmsg);
+    for (size_t i = 0; i < 5; i++) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(errmsg, names[i]));
+    }
+    CU_ASSERT_EQUAL(count_char(errmsg, '('), 5);
+    CU_ASSERT_EQUAL(strncmp(strchr(errmsg, '(') + 1, refused, 8), 0);
+
+    dead_masters_error(44, names, errmsg);
+    snprintf(expect, sizeof(expect), "no master answered: %s, %s, %s, %s, %s", names[0], names[1],
+             names[2], names[3], names[4]);
+    CU_ASSERT_STRING_EQUAL(errmsg, expect);
 }
 
 static void test_timeout_names_master(void)
@@ -189,7 +258,7 @@ static void test_timeout_names_master(void)
     CU_ASSERT_EQUAL_FATAL(http_client_new(masters, 1, &o, &c, errmsg), 0);
     CU_ASSERT_EQUAL(http_client_request(c, "GET", "/echo", NULL, 0, NULL, &resp, errmsg),
                     CFS_ENOLEADER);
-    snprintf(expect, sizeof(expect), "no master answered: %s (Timeout was reached)", hung);
+    snprintf(expect, sizeof(expect), "no master answered: %s (timed out)", hung);
     CU_ASSERT_STRING_EQUAL(errmsg, expect);
     http_client_free(c);
     close(fd);
@@ -500,6 +569,7 @@ static const struct test_case cases[] = {
     {"get_ip", test_get_ip},
     {"first_dead_second_answers", test_first_dead_second_answers},
     {"all_dead", test_all_dead},
+    {"five_dead_masters", test_five_dead_masters},
     {"timeout_names_master", test_timeout_names_master},
     {"non_200_tries_next_and_sticks", test_non_200_tries_next_and_sticks},
     {"all_non_200", test_all_non_200},

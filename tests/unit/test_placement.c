@@ -437,6 +437,11 @@ static void test_pick_nodeset(void)
         CU_ASSERT_EQUAL(placement_pick_nodeset(sets, cases[i].nsets, cases[i].zone, cases[i].kind),
                         cases[i].expect);
     }
+    /* The free slots /nodeSet/list shows as CanAlloc{Meta,Data}NodeCnt. */
+    CU_ASSERT_EQUAL(placement_nodeset_free(&sets[0], TOPO_DATA), 0);
+    CU_ASSERT_EQUAL(placement_nodeset_free(&sets[0], TOPO_META), 16);
+    CU_ASSERT_EQUAL(placement_nodeset_free(&sets[1], TOPO_META), 1);
+    CU_ASSERT_EQUAL(placement_nodeset_free(&sets[4], TOPO_DATA), 0); /* capacity unknown */
 }
 
 static const struct test_case cases[] = {

@@ -1,4 +1,5 @@
 #include "common/errors.h"
+#include "master/cluster/pstate.h"
 #include "master/cluster/vol_ops.h"
 #include "tests/support/test_support.h"
 
@@ -299,6 +300,63 @@ static void test_update_fields(void)
     CU_ASSERT_STRING_EQUAL(out.description, "old");
 }
 
+/* --- views ----------------------------------------------------------------------------------- */
+
+/* VolStatInfo: v3.5's keys in v3.5's order (the /client/volStat sample), the ratio with as many
+ * decimals as the route shows. */
+static void test_stat_view(void)
+{
+    static const char *const keys[] = {"Name",
+                                       "TotalSize",
+                                       "UsedSize",
+                                       "UsedRatio",
+                                       "CacheTotalSize",
+                                       "CacheUsedSize",
+                                       "CacheUsedRatio",
+                                       "EnableToken",
+                                       "InodeCount",
+                                       "TxCnt",
+                                       "TxRbInoCnt",
+                                       "TxRbDenCnt",
+                                       "DpReadOnlyWhenVolFull",
+                                       "TrashIntervalV2",
+                                       "DefaultStorageClass",
+                                       "MetaFollowerRead",
+                                       "MaximallyRead",
+                                       "LeaderRetryTimeOut",
+                                       "StatByStorageClass",
+                                       "StatMigrateStorageClass",
+                                       "StatByDpMediaType",
+                                       NULL};
+    struct store_vol vol = {.capacity = 10};
+    struct pstate_vol stats = {.used = GIB, .inode_count = 7};
+    json_t *v, *val;
+    const char *key;
+    size_t k = 0;
+
+    snprintf(vol.name, sizeof(vol.name), "vol1");
+    v = vol_ops_stat_view(&vol, &stats, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    json_object_foreach(v, key, val)
+    {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(keys[k]);
+        CU_ASSERT_STRING_EQUAL(key, keys[k]);
+        k++;
+    }
+    CU_ASSERT_PTR_NULL(keys[k]);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "Name")), "vol1");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "TotalSize")), (json_int_t)(10 * GIB));
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "UsedSize")), (json_int_t)GIB);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "UsedRatio")), "0.10");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "InodeCount")), 7);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(v, "DefaultStorageClass")), 1);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(v, "StatByStorageClass")), 0);
+    json_decref(v);
+    v = vol_ops_stat_view(&vol, &stats, 3);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "UsedRatio")), "0.100");
+    json_decref(v);
+}
+
 static const struct test_case cases[] = {
     {"mp_ranges_sample", test_mp_ranges_sample},
     {"mp_ranges_cover", test_mp_ranges_cover},
@@ -311,6 +369,7 @@ static const struct test_case cases[] = {
     {"update_replicas", test_update_replicas},
     {"update_grow_refused", test_update_grow_refused},
     {"update_fields", test_update_fields},
+    {"stat_view", test_stat_view},
     {NULL, NULL},
 };
 

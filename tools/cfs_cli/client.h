@@ -3,7 +3,7 @@
  * leader). The HTTP client is made on the first call, from the masters chosen by config.h.
  *
  * Failures land in ctx->errmsg as one line: the master's msg for an envelope error ("vol not
- * exists"), or "no master answered: a:17010 (Couldn't connect to server), b:17010 (HTTP 503)". */
+ * exists"), or "no master answered: a:17010 (Connection refused), b:17010 (HTTP 503)". */
 #ifndef CFS_TOOLS_CFS_CLI_CLIENT_H
 #define CFS_TOOLS_CFS_CLI_CLIENT_H
 

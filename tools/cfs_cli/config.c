@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const struct jc_field file_fields[] = {
     CONFIG_LIST(struct config_file, masters, nmasters, "masterAddr", JC_STR, 0),
@@ -161,7 +160,6 @@ int config_file_write(const char *path, const struct config_file *cfg, char *err
     json_t *obj = jc_encode(file_fields, cfg);
     char *text = obj != NULL ? json_dumps(obj, JSON_INDENT(2)) : NULL;
     char *line = text != NULL ? malloc(strlen(text) + 2) : NULL;
-    mode_t old_mask;
     int rv;
 
     if (line == NULL) {
@@ -171,9 +169,8 @@ int config_file_write(const char *path, const struct config_file *cfg, char *err
     }
     strcpy(line, text);
     strcat(line, "\n");
-    old_mask = umask(077); /* the file may hold a clientIDKey: only its owner reads it */
-    rv = fsutil_write_atomic(path, line, strlen(line), errmsg);
-    umask(old_mask);
+    /* The file may hold a clientIDKey: only its owner reads it. */
+    rv = fsutil_write_atomic_mode(path, line, strlen(line), 0600, errmsg);
 out:
     free(line);
     free(text);

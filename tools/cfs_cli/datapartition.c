@@ -134,11 +134,8 @@ static int decommission_run(struct cli_ctx *ctx)
     char what[160];
     const char *addr;
     uint64_t id;
-    int rv = cli_arg_addr(ctx, 0, &addr);
+    int rv = partition_op_args(ctx, &addr, &id);
 
-    if (rv == 0) {
-        rv = cli_arg_id(ctx, 1, &id);
-    }
     if (rv != 0) {
         return rv;
     }

@@ -32,17 +32,21 @@ static const struct output_column peer_cols[] = {
 };
 static const struct output_table peer_table = OUTPUT_TABLE("    ", peer_cols);
 
+int partition_op_args(struct cli_ctx *ctx, const char **addr, uint64_t *id)
+{
+    int rv = cli_arg_addr(ctx, 0, addr);
+
+    return rv == 0 ? cli_arg_id(ctx, 1, id) : rv;
+}
+
 int partition_op_run(struct cli_ctx *ctx)
 {
     const struct partition_op *op = args_command(&ctx->args)->data;
     struct client_query q;
     const char *addr;
     uint64_t id;
-    int rv = cli_arg_addr(ctx, 0, &addr);
+    int rv = partition_op_args(ctx, &addr, &id);
 
-    if (rv == 0) {
-        rv = cli_arg_id(ctx, 1, &id);
-    }
     if (rv != 0) {
         return rv;
     }

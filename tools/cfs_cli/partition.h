@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* <ADDRESS> <PARTITION ID> operations: GET path?id&addr&clientIDKey[&raftForceDel]. */
@@ -18,6 +19,9 @@ struct partition_op {
 };
 
 int partition_op_run(struct cli_ctx *ctx);
+
+/* The <ADDRESS> <PARTITION ID> arguments of a replica operation: 0, or a usage error. */
+int partition_op_args(struct cli_ctx *ctx, const char **addr, uint64_t *id);
 
 enum partition_check_kind {
     PARTITION_CHECK_NODES,      /* array of node addresses */
