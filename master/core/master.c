@@ -533,6 +533,7 @@ int master_run(const struct master_config *cfg)
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     close_loop(&loop);
+    http_server_free(m->http);
     task_manager_free(m->tasks);
     locks_free(m->locks);
     pstate_free(m->pstate);
