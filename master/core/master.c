@@ -532,6 +532,8 @@ int master_run(const struct master_config *cfg)
                  master_config_peer(&m->cfg, m->cfg.id)->raft_addr, m->cfg.data_dir);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
+    /* h2o closes its own handles; whatever is left after that is closed by close_loop. */
+    http_server_dispose(m->http);
     close_loop(&loop);
     http_server_free(m->http);
     task_manager_free(m->tasks);

@@ -37,9 +37,25 @@ struct http_server {
     void *arg;
     uint16_t port;
     bool closing;
+    bool disposed;
+    size_t nconns; /* client connections whose handle is not closed yet */
     void (*done)(void *arg);
     void *done_arg;
 };
+
+/* An accepted connection's handle, and the server that counts it. */
+struct conn {
+    uv_tcp_t tcp; /* first: h2o hands this pointer to the close callback */
+    struct http_server *server;
+};
+
+static void conn_closed_cb(uv_handle_t *h)
+{
+    struct conn *c = (struct conn *)h;
+
+    c->server->nconns--;
+    free(c);
+}
 
 static size_t find_route(const struct http_server *s, const char *path, size_t len)
 {
@@ -94,7 +110,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 static void on_accept(uv_stream_t *listener, int status)
 {
     struct http_server *s = listener->data;
-    uv_tcp_t *conn;
+    struct conn *conn;
     h2o_socket_t *sock;
 
     if (status != 0 || s->closing) {
@@ -104,13 +120,15 @@ static void on_accept(uv_stream_t *listener, int status)
     if (conn == NULL) {
         return;
     }
-    uv_tcp_init(listener->loop, conn);
-    if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
-        uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+    conn->server = s;
+    s->nconns++;
+    uv_tcp_init(listener->loop, &conn->tcp);
+    if (uv_accept(listener, (uv_stream_t *)&conn->tcp) != 0) {
+        uv_close((uv_handle_t *)&conn->tcp, conn_closed_cb);
         return;
     }
-    uv_tcp_nodelay(conn, 1);
-    sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+    uv_tcp_nodelay(&conn->tcp, 1);
+    sock = h2o_uv_socket_create((uv_stream_t *)&conn->tcp, conn_closed_cb);
     h2o_accept(&s->accept_ctx, sock);
 }
 
@@ -232,13 +250,27 @@ void http_server_stop(struct http_server *s, void (*done)(void *arg), void *arg)
     uv_close((uv_handle_t *)&s->listener, listener_closed_cb);
 }
 
-void http_server_free(struct http_server *s)
+void http_server_dispose(struct http_server *s)
 {
-    if (s == NULL) {
+    if (s == NULL || s->disposed) {
+        return;
+    }
+    if (s->nconns > 0) {
+        /* h2o 2.2 cannot dispose a context that live connections still use; the process is
+         * ending, so its memory is simply left to the exit. */
+        log_warn("%zu client connections still open at exit", s->nconns);
         return;
     }
     h2o_context_dispose(&s->ctx);
     h2o_config_dispose(&s->config);
+    s->disposed = true;
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (s == NULL || !s->disposed) {
+        return;
+    }
     free(s->stats);
     free(s);
 }

@@ -52,8 +52,11 @@ uint16_t http_server_port(const struct http_server *s);
  * still pending are answered or dropped by their owners. */
 void http_server_stop(struct http_server *s, void (*done)(void *arg), void *arg);
 
-/* Release everything once the loop has closed every handle (connections included), after
- * http_server_stop. */
+/* Teardown at exit, after http_server_stop and the loop's last run: dispose closes h2o's own
+ * handles (call it before closing whatever else is left on the loop); free releases the memory
+ * once the loop has finished those closes. A server with client connections still open cannot
+ * be disposed by h2o 2.2 and is left to the process exit. */
+void http_server_dispose(struct http_server *s);
 void http_server_free(struct http_server *s);
 
 /* Per-route counters (array of nroutes, in route order). */
