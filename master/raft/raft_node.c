@@ -31,6 +31,9 @@ struct proposal {
     struct proposal *prev, *next;
 };
 
+/* How long applies nobody waits for may stay uncommitted in LMDB. */
+#define LAZY_COMMIT_MS 10
+
 struct raft_node {
     uv_loop_t *loop;
     struct raft raft;
@@ -40,6 +43,7 @@ struct raft_node {
     struct fsm *fsm;
     struct fsm_result slot; /* apply results: raft hands the pointer to the apply callback */
     uv_check_t check;       /* commits once per loop iteration, then completes proposals */
+    uv_timer_t lazy_commit; /* commits applies nobody waits for (see check_cb) */
     uv_timer_t poll;        /* leader changes and proposal deadlines */
     struct proposal *proposals;
     struct raft_change change;
@@ -54,6 +58,7 @@ struct raft_node {
     uint64_t id;
     bool was_leader;
     uint64_t last_leader;
+    uint64_t leader_term; /* the term in which this member last became leader */
     /* Leader: when each member was last heard from. libraft only keeps a per-follower "received
      * within this election timeout" flag that it clears every election timeout, so the poll
      * turns it into a time. */
@@ -202,6 +207,8 @@ static int fsm_restore_cb(struct raft_fsm *rf, struct raft_buffer *buf)
         log_error("snapshot restore failed: %s", errmsg);
         return RAFT_IOERR;
     }
+    log_info("installed a snapshot: store at applied index %llu (%zu bytes)",
+             (unsigned long long)fsm_applied(n->fsm), buf->len);
     raft_free(buf->base);
     return 0;
 }
@@ -271,7 +278,29 @@ static void barrier_cb(struct raft_barrier *req, int status)
     proposal_release(p);
 }
 
-/* Once per loop iteration: make this iteration's applies durable in LMDB, then tell proposers. */
+static void lazy_commit_cb(uv_timer_t *h)
+{
+    struct raft_node *n = h->data;
+
+    if (!n->closing && fsm_dirty(n->fsm)) {
+        commit_or_die(n);
+    }
+}
+
+static bool anyone_waits(const struct raft_node *n)
+{
+    for (const struct proposal *p = n->proposals; p != NULL; p = p->next) {
+        if (p->ready && !p->user_done) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Once per loop iteration: make this iteration's applies durable in LMDB, then tell proposers.
+ * Applies nobody waits for (a follower's, or entries proposed elsewhere) are committed at most
+ * LAZY_COMMIT_MS later instead, with whatever follows them: every commit is a disk sync on the
+ * loop, and the Raft log already holds them durably (a restart replays what LMDB lacks). */
 static void check_cb(uv_check_t *h)
 {
     struct raft_node *n = h->data;
@@ -281,7 +310,12 @@ static void check_cb(uv_check_t *h)
         return;
     }
     if (fsm_dirty(n->fsm)) {
-        commit_or_die(n);
+        if (anyone_waits(n)) {
+            uv_timer_stop(&n->lazy_commit);
+            commit_or_die(n);
+        } else if (!uv_is_active((uv_handle_t *)&n->lazy_commit)) {
+            uv_timer_start(&n->lazy_commit, lazy_commit_cb, LAZY_COMMIT_MS, 0);
+        }
     }
     for (p = n->proposals; p != NULL; p = next) {
         next = p->next;
@@ -420,11 +454,21 @@ static void poll_cb(uv_timer_t *h)
     }
     raft_leader(&n->raft, &leader, &addr);
     is_leader = raft_state(&n->raft) == RAFT_LEADER;
+    /* Leadership lost and won again between two polls is two changes: whatever the master built
+     * for the old term (its barrier, its caches) must be rebuilt for the new one. */
+    if (is_leader && n->was_leader && n->raft.current_term != n->leader_term) {
+        log_info("leadership of term %llu ended", (unsigned long long)n->leader_term);
+        n->was_leader = false;
+        if (n->on_leader != NULL) {
+            n->on_leader(n->on_leader_arg, false, 0);
+        }
+    }
     if (is_leader != n->was_leader || leader != n->last_leader) {
         log_info("leader is now %llu%s (term %llu)", (unsigned long long)leader,
                  is_leader ? " (this master)" : "", (unsigned long long)n->raft.current_term);
         n->was_leader = is_leader;
         n->last_leader = leader;
+        n->leader_term = is_leader ? n->raft.current_term : 0;
         memset(n->contacts, 0, sizeof(n->contacts));
         if (n->on_leader != NULL) {
             n->on_leader(n->on_leader_arg, is_leader, leader);
@@ -445,6 +489,20 @@ static void poll_cb(uv_timer_t *h)
 bool raft_node_is_leader(struct raft_node *n)
 {
     return !n->closing && raft_state(&n->raft) == RAFT_LEADER;
+}
+
+const char *raft_node_state_name(struct raft_node *n)
+{
+    switch (n->closing ? RAFT_UNAVAILABLE : raft_state(&n->raft)) {
+    case RAFT_LEADER:
+        return "leader";
+    case RAFT_FOLLOWER:
+        return "follower";
+    case RAFT_CANDIDATE:
+        return "candidate";
+    default:
+        return "unavailable";
+    }
 }
 
 uint64_t raft_node_leader(struct raft_node *n, const char **addr)
@@ -717,6 +775,8 @@ int raft_node_start(uv_loop_t *loop, const struct raft_node_options *o, struct r
     uv_check_init(loop, &n->check);
     n->check.data = n;
     uv_check_start(&n->check, check_cb);
+    uv_timer_init(loop, &n->lazy_commit);
+    n->lazy_commit.data = n;
     uv_timer_init(loop, &n->poll);
     n->poll.data = n;
     uv_timer_start(&n->poll, poll_cb, o->heartbeat_ms, o->heartbeat_ms);
@@ -777,9 +837,10 @@ static void raft_closed_cb(struct raft *r)
         p->raft_done = true;
         proposal_finish(p, p->ready ? p->rv : CFS_ECANCELED);
     }
-    n->pending_closes = 2;
+    n->pending_closes = 3;
     uv_close((uv_handle_t *)&n->check, handle_closed_cb);
     uv_close((uv_handle_t *)&n->poll, handle_closed_cb);
+    uv_close((uv_handle_t *)&n->lazy_commit, handle_closed_cb);
 }
 
 void raft_node_stop(struct raft_node *n, void (*done)(void *arg), void *arg)
@@ -792,5 +853,6 @@ void raft_node_stop(struct raft_node *n, void (*done)(void *arg), void *arg)
     n->stop_arg = arg;
     uv_check_stop(&n->check);
     uv_timer_stop(&n->poll);
+    uv_timer_stop(&n->lazy_commit);
     raft_close(&n->raft, raft_closed_cb);
 }

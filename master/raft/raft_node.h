@@ -88,6 +88,9 @@ int raft_node_barrier(struct raft_node *n, raft_node_done_cb cb, void *arg);
 
 bool raft_node_is_leader(struct raft_node *n);
 
+/* This member's Raft state: "leader", "follower", "candidate" or "unavailable". */
+const char *raft_node_state_name(struct raft_node *n);
+
 /* Leader id (0 unknown) and its Raft address (NULL when unknown). */
 uint64_t raft_node_leader(struct raft_node *n, const char **addr);
 
