@@ -2,10 +2,13 @@
 
 #include "master/api/api.h"
 
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "master/api/api_internal.h"
+#include "master/cluster/pstate.h"
 #include "master/core/master.h"
+#include "master/core/views.h"
 #include "master/core/workers.h"
 #include "master/raft/raft_node.h"
 
@@ -38,6 +41,7 @@ struct proxy_job {
     char *body;
     size_t len;
     char ctype[128];
+    char skip_owner[16]; /* Skip-Owner-Validation, which /client/vol reads */
     long status;
     char *resp;
     size_t resp_len;
@@ -96,6 +100,10 @@ static void proxy_run(void *arg)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, proxy_header_cb);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+    /* A leader that lost its place in between redirects to the new one: follow it here, so the
+     * client gets an answer and not a redirect it was not asked to handle. */
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
     if (j->post) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body);
@@ -103,8 +111,14 @@ static void proxy_run(void *arg)
         if (j->ctype[0] != '\0') {
             snprintf(ct, sizeof(ct), "Content-Type: %s", j->ctype);
             headers = curl_slist_append(headers, ct);
-            curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
         }
+    }
+    if (j->skip_owner[0] != '\0') {
+        snprintf(ct, sizeof(ct), "Skip-Owner-Validation: %s", j->skip_owner);
+        headers = curl_slist_append(headers, ct);
+    }
+    if (headers != NULL) {
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     }
     if (curl_easy_perform(c) == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &j->status);
@@ -153,6 +167,7 @@ static void proxy(struct master *m, struct http_req *r, const char *leader)
 {
     struct proxy_job *j = calloc(1, sizeof(*j));
     const char *body, *ctype = http_req_header(r, "content-type");
+    const char *skip_owner = http_req_header(r, "skip-owner-validation");
     size_t len;
 
     if (j == NULL) {
@@ -165,6 +180,7 @@ static void proxy(struct master *m, struct http_req *r, const char *leader)
     snprintf(j->url, sizeof(j->url), "http://%s%s%s%s", leader, http_req_path(r),
              http_req_query(r)[0] != '\0' ? "?" : "", http_req_query(r));
     snprintf(j->ctype, sizeof(j->ctype), "%s", ctype != NULL ? ctype : "");
+    snprintf(j->skip_owner, sizeof(j->skip_owner), "%s", skip_owner != NULL ? skip_owner : "");
     j->body = malloc(len + 1);
     if (j->body == NULL) {
         free(j);
@@ -182,18 +198,36 @@ static void proxy(struct master *m, struct http_req *r, const char *leader)
 }
 
 /* The leader interceptor. The ready leader serves everything. A follower serves routes marked
- * for any master, and client reads when followerRead is on; otherwise it sends the client to the
- * leader (307 with Location, POST bodies survive it), or, with no leader known or the leader not
- * yet caught up, answers 503 with Retry-After and the NoLeader code. A master never redirects
- * to itself. */
+ * for any master, and client reads when followerRead is on and its copy serves them; otherwise it
+ * sends the client to the leader (307 with Location, POST bodies survive it), or, with no leader
+ * known or the leader not yet caught up, answers 503 with Retry-After and the NoLeader code. A
+ * master never redirects to itself. */
+/* A follower answers a client read from its copy of the leader's views (master/core/views.h)
+ * while the copy is fresh and knows the volume; otherwise the leader answers it. A request without
+ * a name is answered here: the handler only has the parameter error to say. */
+static bool follower_reads(struct master *m, struct http_req *r)
+{
+    const char *name = http_req_param(r, "name");
+
+    return m->cfg.follower_read && views_fresh(m->views, clock_mono_ms()) &&
+           (name == NULL || pstate_has_vol(m->pstate, name));
+}
+
 static bool intercept(struct http_req *r, const struct http_route *route, void *arg)
 {
     struct master *m = arg;
     char leader[MASTER_ADDR_SIZE];
     char url[2048];
 
-    if (m->ready || (route->flags & ROUTE_ANY_MASTER) ||
-        ((route->flags & ROUTE_FOLLOWER_READ) && m->cfg.follower_read)) {
+    if (m->ready) {
+        /* The client views must show every change a client was told succeeded. */
+        if (route->flags & ROUTE_FOLLOWER_READ) {
+            master_refresh_pending(m);
+        }
+        return false;
+    }
+    if ((route->flags & ROUTE_ANY_MASTER) ||
+        ((route->flags & ROUTE_FOLLOWER_READ) && follower_reads(m, r))) {
         return false;
     }
     master_leader_http_addr(m, leader, sizeof(leader));

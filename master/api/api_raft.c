@@ -1,6 +1,7 @@
 #define LOG_TAG "api"
 
-/* Raft membership: /raftNode/add and /raftNode/remove.
+/* The masters themselves: Raft membership (/raftNode/add, /raftNode/remove), the members' status
+ * (/raftNode/status) and the views followers copy from the leader (/internal/clientViews).
  *
  * Happy path of add: the new master's addresses are recorded through Raft (so every master can
  * redirect to it once it leads), it joins as a spare, and promoting it to voter makes libraft
@@ -12,12 +13,15 @@
  * says; a record is never left for a master that did not join. */
 
 #include "common/clock.h"
+#include "common/crc32.h"
 #include "common/http_client.h"
 #include "common/log.h"
 #include "master/api/api_internal.h"
 #include "master/api/params.h"
+#include "master/cluster/pstate.h"
 #include "master/core/locks.h"
 #include "master/core/master.h"
+#include "master/core/views.h"
 #include "master/core/workers.h"
 #include "master/raft/raft_node.h"
 
@@ -150,18 +154,26 @@ static void add_member(struct raft_op *o, struct members_call *members)
     struct master *m = o->op.m;
     char errmsg[ERRMSG_SIZE] = "";
 
-    if (find_member(members, o->id) != NULL) {
+    const struct raft_node_member *cur = find_member(members, o->id);
+
+    /* A spare left by a promotion that failed is promoted again: what the failure said to do. */
+    if (cur != NULL && (cur->role == RAFT_NODE_VOTER || strcmp(cur->addr, o->raft_addr) != 0)) {
         api_op_fail(&o->op, API_PARAM_ERROR, "raft node id %" PRIu64 " is already a member", o->id);
         return;
     }
-    if (record_master(m, true, o->id, o->addr, o->raft_addr, errmsg) != 0) {
-        api_op_fail(&o->op, API_INTERNAL_ERROR, "recording master %" PRIu64 ": %s", o->id, errmsg);
-        return;
-    }
-    if (change(m, 0, o->id, o->raft_addr, errmsg) != 0) {
-        record_master(m, false, o->id, o->addr, o->raft_addr, NULL);
-        api_op_fail(&o->op, API_INTERNAL_ERROR, "adding raft node %" PRIu64 ": %s", o->id, errmsg);
-        return;
+    if (cur == NULL) {
+        if (record_master(m, true, o->id, o->addr, o->raft_addr, errmsg) != 0) {
+            api_op_fail(&o->op, API_INTERNAL_ERROR, "recording master %" PRIu64 ": %s", o->id,
+                        errmsg);
+            return;
+        }
+        if (change(m, 0, o->id, o->raft_addr, errmsg) != 0) {
+            char undo[ERRMSG_SIZE];
+            record_master(m, false, o->id, o->addr, o->raft_addr, undo);
+            api_op_fail(&o->op, API_INTERNAL_ERROR, "adding raft node %" PRIu64 ": %s", o->id,
+                        errmsg);
+            return;
+        }
     }
     /* Promotion waits for the catch-up rounds: only then does the new voter count. */
     if (change(m, 1, o->id, NULL, errmsg) != 0) {
@@ -176,45 +188,58 @@ static void add_member(struct raft_op *o, struct members_call *members)
                                    o->addr));
 }
 
-/* The leader cannot remove itself: it hands leadership over, then asks the new leader. */
-static void remove_self(struct raft_op *o)
+/* Ask the new leader to remove this master, until it answers: right after the transfer it may
+ * still be running its leadership barrier (503). */
+static void ask_new_leader(struct raft_op *o, uint64_t deadline)
 {
     struct master *m = o->op.m;
     char errmsg[ERRMSG_SIZE] = "";
     char leader[MASTER_ADDR_SIZE] = "";
     char path[256];
-    const char *masters[1];
-    struct http_client *client = NULL;
+    const char *masters[1] = {leader};
     json_t *data = NULL;
-    int code = 0;
-    uint64_t deadline;
+    int code = 0, rv = CFS_ENOLEADER;
 
-    if (change(m, 3, 0, NULL, errmsg) != 0) {
-        api_op_fail(&o->op, API_INTERNAL_ERROR,
-                    "cannot remove the leader: leadership transfer failed: %s", errmsg);
-        return;
-    }
-    deadline = clock_mono_ms() + 10000;
-    while ((m->leader_id == 0 || m->leader_id == m->cfg.id) && clock_mono_ms() < deadline) {
-        clock_sleep_ms(50);
-    }
-    master_leader_http_addr(m, leader, sizeof(leader));
-    if (leader[0] == '\0' || m->leader_id == m->cfg.id) {
-        api_op_fail(&o->op, API_NO_LEADER,
-                    "leadership was handed over but no new leader is "
-                    "known yet; retry on the new leader");
-        return;
-    }
-    masters[0] = leader;
     snprintf(path, sizeof(path), "/raftNode/remove?id=%" PRIu64 "&addr=%s", o->id, o->addr);
-    if (http_client_new(masters, 1, NULL, &client, errmsg) == 0 &&
-        http_client_call(client, "GET", path, NULL, 0, &code, &data, errmsg) == 0) {
+    while (rv == CFS_ENOLEADER && clock_mono_ms() < deadline) {
+        struct http_client *client = NULL;
+        master_leader_http_addr(m, leader, sizeof(leader));
+        if (leader[0] == '\0' || m->leader_id == m->cfg.id) {
+            clock_sleep_ms(50);
+            continue;
+        }
+        rv = http_client_new(masters, 1, NULL, &client, errmsg);
+        if (rv == 0) {
+            rv = http_client_call(client, "GET", path, NULL, 0, &code, &data, errmsg);
+        }
+        http_client_free(client);
+        if (rv == CFS_ENOLEADER) {
+            clock_sleep_ms(100);
+        }
+    }
+    if (rv == 0) {
         api_op_ok(&o->op, data);
+    } else if (leader[0] == '\0' || m->leader_id == m->cfg.id) {
+        api_op_fail(&o->op, API_NO_LEADER,
+                    "leadership was handed over but no new leader is known yet; retry on the "
+                    "new leader");
     } else {
         api_op_fail(&o->op, code != 0 ? code : API_INTERNAL_ERROR, "new leader %s: %s", leader,
                     errmsg);
     }
-    http_client_free(client);
+}
+
+/* The leader cannot remove itself: it hands leadership over, then asks the new leader. */
+static void remove_self(struct raft_op *o)
+{
+    char errmsg[ERRMSG_SIZE] = "";
+
+    if (change(o->op.m, 3, 0, NULL, errmsg) != 0) {
+        api_op_fail(&o->op, API_INTERNAL_ERROR,
+                    "cannot remove the leader: leadership transfer failed: %s", errmsg);
+        return;
+    }
+    ask_new_leader(o, clock_mono_ms() + 10000);
 }
 
 static void remove_member(struct raft_op *o, struct members_call *members)
@@ -311,13 +336,14 @@ static void membership(struct http_req *r, struct master *m, bool add)
     o->add = add;
     o->id = id;
     snprintf(o->addr, sizeof(o->addr), "%s", addr);
+    /* A removal names the member by id only; an addition needs its Raft address. */
     if (raft_addr != NULL) {
         snprintf(o->raft_addr, sizeof(o->raft_addr), "%s", raft_addr);
-    } else if (port + MASTER_RAFT_PORT_OFFSET <= 65535) {
+    } else if (add && port + MASTER_RAFT_PORT_OFFSET <= 65535) {
         /* The same default every master derives for itself: HTTP port + offset. */
         snprintf(o->raft_addr, sizeof(o->raft_addr), "%.*s:%u", (int)(colon - addr), addr,
                  port + MASTER_RAFT_PORT_OFFSET);
-    } else {
+    } else if (add) {
         http_req_reply_error(r, API_PARAM_ERROR,
                              "parameter raftAddr not found (addr's port leaves no room for the "
                              "default raft port)");
@@ -337,9 +363,106 @@ static void raft_remove(struct http_req *r, void *arg)
     membership(r, arg, false);
 }
 
+/* --- status and the followers' copy ------------------------------------------------------------
+ */
+
+static const char *role_name(int role)
+{
+    switch (role) {
+    case RAFT_NODE_VOTER:
+        return "voter";
+    case RAFT_NODE_SPARE:
+        return "spare";
+    default:
+        return "standby";
+    }
+}
+
+static json_t *members_view(struct master *m)
+{
+    struct raft_node_member members[RAFT_NODE_MAX_MEMBERS];
+    size_t n = raft_node_members(m->raft, members, RAFT_NODE_MAX_MEMBERS);
+    json_t *list = json_array();
+
+    for (size_t i = 0; list != NULL && i < n && i < RAFT_NODE_MAX_MEMBERS; i++) {
+        char addr[MASTER_ADDR_SIZE] = "";
+        master_http_addr_of(m, members[i].id, addr, sizeof(addr));
+        if (json_array_append_new(list,
+                                  json_pack("{s:I,s:s,s:s,s:s,s:b}", "ID",
+                                            (json_int_t)members[i].id, "Addr", addr, "RaftAddr",
+                                            members[i].addr, "Role", role_name(members[i].role),
+                                            "Leader", members[i].id == m->leader_id)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
+
+/* GET /raftNode/status, on any master, read-only: this master's Raft state, the members with
+ * their roles, and a fingerprint of its store (applied index, CRC-32 of a snapshot of it) so
+ * operators and tests can check that masters hold identical state. The CRC walks the whole
+ * store, so this is a diagnostic, not something to poll at a high rate. */
+static void raft_status(struct http_req *r, void *arg)
+{
+    struct master *m = arg;
+    char errmsg[ERRMSG_SIZE] = "";
+    char leader[MASTER_ADDR_SIZE] = "";
+    uint64_t copied = views_copied_ms(m->views);
+    uint64_t now = clock_mono_ms();
+    void *snap = NULL;
+    size_t len = 0;
+    json_t *data;
+
+    if (store_snapshot_export(m->store, &snap, &len, errmsg) != 0) {
+        http_req_reply_error(r, API_INTERNAL_ERROR, "store snapshot: %s", errmsg);
+        return;
+    }
+    master_leader_http_addr(m, leader, sizeof(leader));
+    data = json_pack(
+        "{s:I,s:s,s:b,s:b,s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o*}", "ID", (json_int_t)m->cfg.id,
+        "State", raft_node_state_name(m->raft), "Ready", m->ready, "WarmingUp",
+        master_warming_up(m), "LeaderID", (json_int_t)m->leader_id, "LeaderAddr", leader, "Term",
+        (json_int_t)raft_node_term(m->raft), "Applied", (json_int_t)raft_node_applied(m->raft),
+        "LastIndex", (json_int_t)raft_node_last_index(m->raft), "StoreApplied",
+        (json_int_t)store_applied_index(m->store), "StoreCRC", (json_int_t)crc32_ieee(0, snap, len),
+        "StoreBytes", (json_int_t)len, "ClientViewsAgeMs",
+        (json_int_t)(copied != 0 ? (int64_t)(now - copied) : -1), "Members", members_view(m));
+    free(snap);
+    if (data == NULL) {
+        http_req_reply_error(r, API_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    http_req_reply_ok(r, data);
+}
+
+/* GET /internal/clientViews, leader only: the partition statuses and client envelopes followers
+ * copy (master/core/views.h), as pstate_export() writes them, with the applied index they are
+ * consistent with in a header. */
+static void client_views(struct http_req *r, void *arg)
+{
+    struct master *m = arg;
+    char applied[24];
+    void *buf = NULL;
+    size_t len = 0;
+
+    /* The copy was computed from records applied no further than this: a follower that has
+     * applied this much holds every record the copy lists. */
+    snprintf(applied, sizeof(applied), "%" PRIu64, store_applied_index(m->store));
+    if (pstate_export(m->pstate, &buf, &len) != 0) {
+        http_req_reply_error(r, API_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    http_req_reply_raw(r, 200, "OK", "application/octet-stream", buf, len, VIEWS_APPLIED_HEADER,
+                       applied);
+    free(buf);
+}
+
 static const struct http_route routes[] = {
     {"/raftNode/add", HTTP_GET | HTTP_POST, 0, raft_add},
     {"/raftNode/remove", HTTP_GET | HTTP_POST, 0, raft_remove},
+    {"/raftNode/status", HTTP_GET, ROUTE_ANY_MASTER, raft_status},
+    {"/internal/clientViews", HTTP_GET, 0, client_views},
 };
 
 /* The first leader records the configured masters that are members, so every later address

@@ -11,6 +11,7 @@
 #include "master/cluster/pstate.h"
 #include "master/cluster/topo.h"
 #include "master/core/locks.h"
+#include "master/core/views.h"
 #include "master/core/workers.h"
 #include "master/http/http_server.h"
 #include "master/raft/raft_node.h"
@@ -24,9 +25,12 @@
 #include <sys/stat.h>
 
 /* Happy path of a leadership change: Raft elects us -> a barrier makes sure every committed
- * entry is applied -> caches are reloaded from LMDB, ID ranges reset -> ready: mutating routes,
- * ID allocation, the task sender and the schedulers start. Losing leadership stops them at once
+ * entry is applied -> the node view is reloaded from LMDB -> ready: mutating routes, ID
+ * allocation and the schedulers start, the first heartbeat round goes out at once (warm_cb) and
+ * the periodic status checks start once it is answered. Losing leadership stops them at once
  * (ready is cleared before anything else), so a deposed master never acts on stale state.
+ * Failure modes: a leader whose barrier or start fails hands leadership over rather than keep
+ * the group without a serving leader.
  * Shutdown: stop accepting HTTP, let workers finish their operations (they may still need Raft),
  * stop Raft (commits pending writes), close the store. */
 
@@ -172,13 +176,31 @@ out:
 
 /* --- partition status ----------------------------------------------------------------------- */
 
+/* A refresh walks every partition on the loop thread (milliseconds for a few hundred). Mutations
+ * ask for one each; under a stream of them, refreshes are spaced so that they take at most about
+ * a tenth of the loop: at least REFRESH_GAP_MIN_MS apart, and REFRESH_GAP_FACTOR times the last
+ * refresh's duration. A client read of the views runs a pending refresh first
+ * (master_refresh_pending), so a client that was answered success reads its write. */
+#define REFRESH_GAP_MIN_MS 20
+#define REFRESH_GAP_FACTOR 10
+
 static void refresh_pstate(struct master *m)
 {
     char errmsg[ERRMSG_SIZE] = "";
+    uint64_t start = clock_mono_ms();
 
-    if (m->ready && pstate_refresh(m->pstate, m, clock_mono_ms(), errmsg) != 0) {
-        log_error("%s", errmsg);
+    m->refresh_pending = false;
+    uv_timer_stop(&m->kick_timer);
+    if (!m->ready) {
+        return;
     }
+    m->refresh_start_ms = start;
+    if (pstate_refresh(m->pstate, m, start, errmsg) != 0) {
+        log_error("%s", errmsg);
+        return;
+    }
+    m->refresh_cost_ms = clock_mono_ms() - start;
+    views_forget(m->views); /* the statuses are this master's own now */
 }
 
 static void pstate_timer_cb(uv_timer_t *h)
@@ -186,14 +208,98 @@ static void pstate_timer_cb(uv_timer_t *h)
     refresh_pstate(h->data);
 }
 
-static void pstate_kick_cb(uv_async_t *h)
+static void kick_timer_cb(uv_timer_t *h)
 {
     refresh_pstate(h->data);
+}
+
+static void pstate_kick_cb(uv_async_t *h)
+{
+    struct master *m = h->data;
+    uint64_t gap = REFRESH_GAP_FACTOR * m->refresh_cost_ms;
+    uint64_t now = clock_mono_ms();
+
+    if (gap < REFRESH_GAP_MIN_MS) {
+        gap = REFRESH_GAP_MIN_MS;
+    }
+    if (m->refresh_start_ms == 0 || now >= m->refresh_start_ms + gap) {
+        refresh_pstate(m);
+    } else if (!m->refresh_pending) {
+        m->refresh_pending = true;
+        uv_timer_start(&m->kick_timer, kick_timer_cb, m->refresh_start_ms + gap - now, 0);
+    }
 }
 
 void master_refresh_soon(struct master *m)
 {
     uv_async_send(&m->pstate_kick);
+}
+
+void master_refresh_pending(struct master *m)
+{
+    if (m->refresh_pending) {
+        refresh_pstate(m);
+    }
+}
+
+/* --- the task sender, on its own thread ------------------------------------------------------ */
+
+static void *sender_main(void *arg)
+{
+    struct master *m = arg;
+    char errmsg[ERRMSG_SIZE];
+
+    pthread_mutex_lock(&m->sender_lock);
+    for (;;) {
+        bool want, ok = true;
+        while (m->sender_want == m->sender_on && !m->sender_quit) {
+            pthread_cond_wait(&m->sender_cond, &m->sender_lock);
+        }
+        if (m->sender_want == m->sender_on) {
+            break; /* quitting, and nothing left to change */
+        }
+        want = m->sender_want;
+        pthread_mutex_unlock(&m->sender_lock);
+        if (!want) {
+            task_manager_stop(m->tasks);
+            log_info("task sender stopped");
+        } else if (task_manager_start(m->tasks, errmsg) != 0) {
+            log_error("task sender: %s", errmsg);
+            ok = false;
+        } else {
+            log_info("task sender started");
+        }
+        pthread_mutex_lock(&m->sender_lock);
+        m->sender_on = want && ok;
+        if (!ok) {
+            m->sender_want = false; /* asked again by the next leadership */
+        }
+    }
+    pthread_mutex_unlock(&m->sender_lock);
+    return NULL;
+}
+
+/* Loop thread: ask the sender thread to start or stop the task sender (it acts at once). */
+static void sender_set(struct master *m, bool on)
+{
+    pthread_mutex_lock(&m->sender_lock);
+    m->sender_want = on;
+    pthread_cond_signal(&m->sender_cond);
+    pthread_mutex_unlock(&m->sender_lock);
+}
+
+static void sender_join(struct master *m)
+{
+    if (!m->sender_thread_started) {
+        return;
+    }
+    pthread_mutex_lock(&m->sender_lock);
+    m->sender_quit = true;
+    m->sender_want = false;
+    pthread_cond_signal(&m->sender_cond);
+    pthread_mutex_unlock(&m->sender_lock);
+    pthread_join(m->sender_thread, NULL);
+    m->sender_thread_started = false;
 }
 
 /* --- leadership ----------------------------------------------------------------------------- */
@@ -232,7 +338,6 @@ static int load_topology(struct master *m, char *errmsg)
     int rv;
 
     topo_clear(m->topo);
-    pstate_clear(m->pstate);
     rv = store_read_begin(m->store, &t);
     if (rv == 0) {
         rv = store_foreach_nodeset(t, load_nodeset_cb, m);
@@ -250,38 +355,99 @@ static int load_topology(struct master *m, char *errmsg)
     return rv;
 }
 
-static void become_ready(struct master *m)
+bool master_warming_up(const struct master *m)
+{
+    return m->ready && m->pstate_handles && uv_is_active((const uv_handle_t *)&m->warm_timer);
+}
+
+/* The first heartbeat round of a new leader. The first tick comes right after the heartbeat
+ * timer queued the round (same due time, started later), so starting the task sender here sends
+ * it at once instead of a task tick later. The round is over when every node has answered, or
+ * after one heartbeat interval for nodes that are down; only then do the periodic status checks
+ * start, so they never judge partitions from no reports (a mutation still refreshes at once). */
+static void warm_cb(uv_timer_t *h)
+{
+    struct master *m = h->data;
+    struct topo_counts c;
+    uint64_t now = clock_mono_ms();
+
+    if (!m->ready) {
+        uv_timer_stop(h);
+        return;
+    }
+    sender_set(m, true); /* a no-op after the first tick */
+    topo_counts(m->topo, &c);
+    if (c.inactive[TOPO_DATA] + c.inactive[TOPO_META] > 0 && now < m->warm_deadline_ms) {
+        return;
+    }
+    uv_timer_stop(h);
+    uv_timer_start(&m->pstate_timer, pstate_timer_cb, 0, m->cfg.partition_check_ms);
+    log_info("first heartbeat round done: %u of %u nodes answered",
+             c.active[TOPO_DATA] + c.active[TOPO_META],
+             c.active[TOPO_DATA] + c.active[TOPO_META] + c.inactive[TOPO_DATA] +
+                 c.inactive[TOPO_META]);
+}
+
+/* A leader that cannot serve must not keep the group without a serving leader. */
+static void hand_over(struct master *m, const char *why)
 {
     char errmsg[ERRMSG_SIZE] = "";
 
-    pthread_mutex_lock(&m->ids_lock);
-    memset(m->ids, 0, sizeof(m->ids));
-    pthread_mutex_unlock(&m->ids_lock);
+    log_error("cannot take up leadership: %s; handing leadership over", why);
+    if (raft_node_transfer(m->raft, 0, NULL, NULL, errmsg) != 0) {
+        log_error("leadership transfer: %s", errmsg);
+    }
+}
+
+static void become_ready(struct master *m)
+{
+    char errmsg[ERRMSG_SIZE] = "";
+    uint64_t now = clock_mono_ms();
+    bool inherited = views_fresh(m->views, now);
+
+    /* ID ranges are kept: a range reserved through Raft stays this master's, since every later
+     * reservation, by any leader, starts above the counter that includes it. */
     m->term_ready = raft_node_term(m->raft);
+    if (!inherited) {
+        pstate_clear(m->pstate);
+        views_forget(m->views);
+    }
     if (load_topology(m, errmsg) != 0 || api_leader_start(m, errmsg) != 0) {
-        log_error("cannot take up leadership: %s", errmsg);
+        api_leader_stop(m);
+        hand_over(m, errmsg);
         return;
     }
-    if (task_manager_start(m->tasks, errmsg) != 0) {
-        log_error("task sender: %s", errmsg);
-    }
     m->ready = true;
-    uv_timer_start(&m->pstate_timer, pstate_timer_cb, 0, m->cfg.partition_check_ms);
-    log_info("leader ready at applied index %" PRIu64 " (term %" PRIu64 ")",
-             raft_node_applied(m->raft), m->term_ready);
+    m->warm_deadline_ms = now + m->cfg.heartbeat_interval_ms;
+    uv_timer_start(&m->warm_timer, warm_cb, 0, m->cfg.tick_interval);
+    if (!inherited) {
+        /* With no copy to serve, statuses from no reports beat "vol not exists". */
+        refresh_pstate(m);
+    }
+    log_info("leader ready at applied index %" PRIu64 " (term %" PRIu64 ")%s",
+             raft_node_applied(m->raft), m->term_ready,
+             inherited ? "; serving the previous leader's partition statuses until the first "
+                         "heartbeat round"
+                       : "");
 }
 
 static void barrier_cb(void *arg, int rv)
 {
     struct master *m = arg;
 
-    if (rv != 0 || !m->leader || m->stopping) {
+    if (!m->leader || m->stopping) {
         log_info("leadership barrier ended without leadership (%s)", errors_strerror(rv));
+        return;
+    }
+    if (rv != 0) {
+        hand_over(m, errors_strerror(rv));
         return;
     }
     become_ready(m);
 }
 
+/* Everything leader-only stops here, on the loop, at once: timers are stopped before this
+ * returns and the task sender is told to stop (its thread sends nothing new from then on). */
 static void step_down(struct master *m)
 {
     bool was_ready = m->ready;
@@ -289,9 +455,14 @@ static void step_down(struct master *m)
     m->ready = false;
     if (was_ready) {
         uv_timer_stop(&m->pstate_timer);
+        uv_timer_stop(&m->warm_timer);
+        uv_timer_stop(&m->kick_timer);
+        m->refresh_pending = false;
         pstate_clear(m->pstate);
-        task_manager_stop(m->tasks);
+        views_forget(m->views);
+        sender_set(m, false);
         api_leader_stop(m);
+        log_info("leader duties stopped");
     }
 }
 
@@ -312,7 +483,7 @@ static void on_leader_cb(void *arg, bool leader, uint64_t leader_id)
     /* Serve nothing until everything committed by earlier leaders is applied here. */
     rv = raft_node_barrier(m->raft, barrier_cb, m);
     if (rv != 0) {
-        log_error("leadership barrier: %s", errors_strerror(rv));
+        hand_over(m, errors_strerror(rv));
     }
 }
 
@@ -354,7 +525,10 @@ static void shutdown_master(struct master *m)
     if (m->pstate_handles) {
         uv_close((uv_handle_t *)&m->pstate_timer, NULL);
         uv_close((uv_handle_t *)&m->pstate_kick, NULL);
+        uv_close((uv_handle_t *)&m->kick_timer, NULL);
+        uv_close((uv_handle_t *)&m->warm_timer, NULL);
     }
+    views_stop(m->views);
     /* Workers first: their operations may still need Raft. */
     if (m->workers != NULL) {
         workers_stop(m->workers, workers_stopped_cb, m);
@@ -442,6 +616,19 @@ static int open_parts(struct master *m, char *errmsg)
         rv = workers_start(m->loop, m->cfg.worker_threads, &m->workers);
     }
     if (rv == 0) {
+        rv = -pthread_create(&m->sender_thread, NULL, sender_main, m);
+        m->sender_thread_started = rv == 0;
+        if (rv != 0) {
+            errors_set(errmsg, "task sender thread: %s", errors_strerror(rv));
+        }
+    }
+    if (rv == 0) {
+        rv = views_start(m, &m->views);
+        if (rv != 0) {
+            errors_set(errmsg, "client views copy: %s", errors_strerror(rv));
+        }
+    }
+    if (rv == 0) {
         rv = api_init(m, errmsg);
     }
     if (rv != 0) {
@@ -470,6 +657,10 @@ static int open_parts(struct master *m, char *errmsg)
     m->pstate_timer.data = m;
     uv_async_init(m->loop, &m->pstate_kick, pstate_kick_cb);
     m->pstate_kick.data = m;
+    uv_timer_init(m->loop, &m->kick_timer);
+    m->kick_timer.data = m;
+    uv_timer_init(m->loop, &m->warm_timer);
+    m->warm_timer.data = m;
     m->pstate_handles = true;
     rv = raft_node_start(m->loop, &ro, &m->raft, errmsg);
     if (rv != 0) {
@@ -512,6 +703,8 @@ int master_run(const struct master_config *cfg)
     uv_loop_init(&loop);
     m->loop = &loop;
     pthread_mutex_init(&m->ids_lock, NULL);
+    pthread_mutex_init(&m->sender_lock, NULL);
+    pthread_cond_init(&m->sender_cond, NULL);
     /* libuv writes to sockets whose peer may have gone; that must be an error, not a signal. */
     signal(SIGPIPE, SIG_IGN);
     uv_signal_init(&loop, &m->sigterm);
@@ -536,6 +729,8 @@ int master_run(const struct master_config *cfg)
     http_server_dispose(m->http);
     close_loop(&loop);
     http_server_free(m->http);
+    sender_join(m);
+    views_free(m->views);
     task_manager_free(m->tasks);
     locks_free(m->locks);
     pstate_free(m->pstate);
@@ -544,6 +739,8 @@ int master_run(const struct master_config *cfg)
     fsm_free(m->fsm);
     store_close(m->store);
     pthread_mutex_destroy(&m->ids_lock);
+    pthread_mutex_destroy(&m->sender_lock);
+    pthread_cond_destroy(&m->sender_cond);
     code = m->exit_code;
     free(m);
     log_info("stopped");

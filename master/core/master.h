@@ -26,6 +26,7 @@ struct workers;
 struct topo;
 struct pstate;
 struct locks;
+struct views;
 
 /* IDs are handed out from ranges reserved through Raft (one proposal per range, not per ID). */
 #define MASTER_ID_RANGE 1000
@@ -48,8 +49,15 @@ struct master {
     struct pstate *pstate; /* partition statuses and client views, recomputed every check */
     uv_timer_t pstate_timer;
     uv_async_t pstate_kick;
-    bool pstate_handles; /* the two handles above are initialised */
-    struct locks *locks; /* per-partition / per-name operation exclusion */
+    uv_timer_t kick_timer; /* a refresh asked for while the last one is recent */
+    uv_timer_t warm_timer; /* a new leader's first heartbeat round (see master.c) */
+    uint64_t warm_deadline_ms;
+    uint64_t refresh_start_ms; /* last refresh: when it started, how long it took */
+    uint64_t refresh_cost_ms;
+    bool refresh_pending; /* kick_timer runs */
+    bool pstate_handles;  /* the four handles above are initialised */
+    struct views *views;  /* followers: the copy of the leader's pstate (views.h) */
+    struct locks *locks;  /* per-partition / per-name operation exclusion */
 
     /* Leadership, read from any thread. */
     volatile bool leader; /* Raft says this master leads */
@@ -59,6 +67,16 @@ struct master {
 
     pthread_mutex_t ids_lock;
     struct id_range ids[STORE_COUNTER_COUNT];
+
+    /* The task sender starts and stops on its own thread: stopping joins sender threads that may
+     * be inside a node call (dial and read deadlines), which must not stall the loop. */
+    pthread_t sender_thread;
+    pthread_mutex_t sender_lock;
+    pthread_cond_t sender_cond;
+    bool sender_want; /* what the loop asked for (leadership) */
+    bool sender_on;   /* what the sender thread last did */
+    bool sender_quit;
+    bool sender_thread_started;
 
     uv_signal_t sigterm;
     uv_signal_t sigint;
@@ -79,8 +97,12 @@ int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res
 int master_alloc_ids(struct master *m, enum store_counter c, uint32_t n, uint64_t *first,
                      char *errmsg);
 
-/* From any thread: recompute partition statuses soon (after a change that affects them). */
+/* From any thread: recompute partition statuses soon (after a change that affects them). Under
+ * a stream of changes the refreshes are spaced out (see master.c). */
 void master_refresh_soon(struct master *m);
+
+/* Loop thread: run a refresh asked for and not done yet, before answering from the statuses. */
+void master_refresh_pending(struct master *m);
 
 /* The HTTP address of master id (from the replicated master records, else the configured
  * peers): 0, or CFS_ENOTFOUND with buf "". */
@@ -88,5 +110,9 @@ int master_http_addr_of(const struct master *m, uint64_t id, char *buf, size_t s
 
 /* The HTTP address of the current leader ("" when unknown). */
 void master_leader_http_addr(const struct master *m, char *buf, size_t size);
+
+/* True while this master leads and is still in its first heartbeat round (statuses are then the
+ * copy it held as a follower, or computed from the replies so far). */
+bool master_warming_up(const struct master *m);
 
 #endif

@@ -31,9 +31,9 @@ struct workers {
     pthread_t loop_thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    struct job *queue, *queue_tail; /* waiting for a worker */
-    struct job *done, *done_tail;   /* finished, waiting for the loop */
-    struct loop_call *calls;        /* waiting to run on the loop */
+    struct job *queue, *queue_tail;       /* waiting for a worker */
+    struct job *done, *done_tail;         /* finished, waiting for the loop */
+    struct loop_call *calls, *calls_tail; /* waiting to run on the loop, in call order */
     uv_async_t async;
     unsigned nthreads;
     unsigned exited;
@@ -104,7 +104,7 @@ static void async_cb(uv_async_t *h)
     done = w->done;
     w->done = w->done_tail = NULL;
     calls = w->calls;
-    w->calls = NULL;
+    w->calls = w->calls_tail = NULL;
     all_exited = w->stopping && w->exited == w->nthreads;
     pthread_mutex_unlock(&w->lock);
     while (calls != NULL) {
@@ -204,8 +204,13 @@ int workers_call(struct workers *w, loop_call_fn fn, void *arg)
     }
     pthread_cond_init(&c.cond, NULL);
     pthread_mutex_lock(&w->lock);
-    c.next = w->calls;
-    w->calls = &c;
+    /* In call order: proposals reach Raft in the order workers made them. */
+    if (w->calls_tail != NULL) {
+        w->calls_tail->next = &c;
+    } else {
+        w->calls = &c;
+    }
+    w->calls_tail = &c;
     uv_async_send(&w->async);
     while (!c.finished) {
         pthread_cond_wait(&c.cond, &w->lock);
