@@ -655,11 +655,25 @@ static void update_vol_run(struct api_op *op)
     finish(op, vol_ops_update(op->m, &u->req, msg), msg);
 }
 
+static void change_done(void *arg, int code, const char *msg)
+{
+    struct http_req *r = arg;
+
+    if (code == API_SUCCESS) {
+        http_req_reply_ok(r, json_string(msg));
+    } else {
+        http_req_reply_error(r, code, "%s", msg);
+    }
+}
+
+/* Run on the loop when the volume is free, else on a worker (vol_ops_update_start()). */
 static void change_vol(struct http_req *r, void *arg, enum vol_ops_update_kind kind)
 {
     struct vol_ops_update_req req = {.kind = kind};
     struct update_op *op;
     const char *name;
+    char msg[ERRMSG_SIZE];
+    int code;
 
     if (params_vol_name(r, &name) != 0 ||
         auth_key_arg(r, req.auth_key, sizeof(req.auth_key)) != 0 ||
@@ -679,6 +693,13 @@ static void change_vol(struct http_req *r, void *arg, enum vol_ops_update_kind k
         req.has_follower_read = has_value(r, "followerRead");
     }
     snprintf(req.name, sizeof(req.name), "%s", name);
+    code = vol_ops_update_start(arg, &req, change_done, r, msg);
+    if (code != VOL_OPS_ON_WORKER) {
+        if (code != API_SUCCESS) {
+            change_done(r, code, msg);
+        }
+        return;
+    }
     op = api_op_new(arg, r, sizeof(*op), update_vol_run);
     if (op != NULL) {
         op->req = req;

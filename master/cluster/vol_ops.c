@@ -603,6 +603,16 @@ static void parts_remove(struct parts *p)
 /* Propose cmd (cleared in every case). API_SUCCESS once applied; otherwise the code and why, and
  * *unknown tells whether the records may still commit (the proposal timed out). CubeFS answers a
  * duplicate name with code 1 ("duplicate vol" in the text), and so do we. */
+/* The answer for an applied command: a precondition the FSM found violated is the client's. */
+static int result_code(const struct fsm_result *res, char *msg)
+{
+    if (res->code != API_SUCCESS) {
+        errors_set(msg, "%s", res->msg);
+        return res->code == API_DUPLICATE_VOL ? API_INTERNAL_ERROR : res->code;
+    }
+    return API_SUCCESS;
+}
+
 static int propose(struct master *m, struct fsm_cmd *cmd, bool *unknown, char *msg)
 {
     struct fsm_result res;
@@ -610,14 +620,7 @@ static int propose(struct master *m, struct fsm_cmd *cmd, bool *unknown, char *m
 
     fsm_cmd_clear(cmd);
     *unknown = rv == CFS_ETIMEDOUT;
-    if (rv != 0) {
-        return API_INTERNAL_ERROR;
-    }
-    if (res.code != API_SUCCESS) {
-        errors_set(msg, "%s", res.msg);
-        return res.code == API_DUPLICATE_VOL ? API_INTERNAL_ERROR : res.code;
-    }
-    return API_SUCCESS;
+    return rv != 0 ? API_INTERNAL_ERROR : result_code(&res, msg);
 }
 
 static int cmd_init(struct fsm_cmd *cmd, char *msg)
@@ -697,23 +700,28 @@ static int commit_parts(struct master *m, uint64_t vol_id, const struct store_mp
     return propose(m, &cmd, unknown, msg);
 }
 
+/* The command that stores vol, provided it still exists when applied. */
+static int vol_record_cmd(const struct store_vol *vol, struct fsm_cmd *cmd, char *msg)
+{
+    int rv;
+
+    if (cmd_init(cmd, msg) != API_SUCCESS) {
+        return API_INTERNAL_ERROR;
+    }
+    rv = fsm_cmd_check(cmd, FSM_CHECK_VOL_EXISTS, vol->id, NULL);
+    if (rv == 0) {
+        rv = store_batch_put_vol(cmd->batch, vol);
+    }
+    return rv != 0 ? cmd_fail(cmd, rv, msg) : API_SUCCESS;
+}
+
 static int commit_vol_record(struct master *m, const struct store_vol *vol, char *msg)
 {
     struct fsm_cmd cmd;
     bool unknown;
-    int rv;
+    int code = vol_record_cmd(vol, &cmd, msg);
 
-    if (cmd_init(&cmd, msg) != API_SUCCESS) {
-        return API_INTERNAL_ERROR;
-    }
-    rv = fsm_cmd_check(&cmd, FSM_CHECK_VOL_EXISTS, vol->id, NULL);
-    if (rv == 0) {
-        rv = store_batch_put_vol(cmd.batch, vol);
-    }
-    if (rv != 0) {
-        return cmd_fail(&cmd, rv, msg);
-    }
-    return propose(m, &cmd, &unknown, msg);
+    return code != API_SUCCESS ? code : propose(m, &cmd, &unknown, msg);
 }
 
 /* After a failed commit: the replicas go unless the records may still commit. */
@@ -1176,7 +1184,9 @@ static int check_zone(struct master *m, const char *zone, char *msg)
     return API_SUCCESS;
 }
 
-static int update_vol(struct master *m, const struct vol_ops_update_req *req, char *msg)
+/* The checks of an update and the command that makes it; the volume's lock is held. */
+static int plan_vol_update(struct master *m, const struct vol_ops_update_req *req,
+                           struct fsm_cmd *cmd, char *msg)
 {
     struct store_vol cur, next;
     struct pstate_vol stats = {0};
@@ -1193,24 +1203,93 @@ static int update_vol(struct master *m, const struct vol_ops_update_req *req, ch
     if (code == API_SUCCESS && strcmp(next.zone_name, cur.zone_name) != 0) {
         code = check_zone(m, next.zone_name, msg);
     }
-    if (code == API_SUCCESS) {
-        code = commit_vol_record(m, &next, msg);
-    }
-    return code;
+    return code != API_SUCCESS ? code : vol_record_cmd(&next, cmd, msg);
+}
+
+static void vol_updated(struct master *m, const char *name, char *msg)
+{
+    master_refresh_soon(m);
+    errors_set(msg, "update vol[%s] successfully\n", name);
 }
 
 int vol_ops_update(struct master *m, const struct vol_ops_update_req *req, char *msg)
 {
     struct vol_lock lock;
+    struct fsm_cmd cmd;
+    bool unknown;
     int code = vol_lock(m, req->name, "updateVol", lock_wait_ms(m), &lock, msg);
 
+    if (code != API_SUCCESS) {
+        return code;
+    }
+    code = plan_vol_update(m, req, &cmd, msg);
     if (code == API_SUCCESS) {
-        code = update_vol(m, req, msg);
-        vol_unlock(m, &lock);
+        code = propose(m, &cmd, &unknown, msg);
+    }
+    vol_unlock(m, &lock);
+    if (code == API_SUCCESS) {
+        vol_updated(m, req->name, msg);
+    }
+    return code;
+}
+
+struct update_async {
+    struct master *m;
+    struct vol_lock lock;
+    char name[STORE_NAME_SIZE];
+    vol_ops_done_cb done;
+    void *arg;
+};
+
+static void update_applied_cb(void *arg, int rv, const struct fsm_result *res)
+{
+    struct update_async *u = arg;
+    char msg[ERRMSG_SIZE];
+    int code = API_INTERNAL_ERROR;
+
+    vol_unlock(u->m, &u->lock);
+    if (rv != 0) {
+        master_propose_error(u->m, rv, msg);
+    } else {
+        code = result_code(res, msg);
     }
     if (code == API_SUCCESS) {
-        master_refresh_soon(m);
-        errors_set(msg, "update vol[%s] successfully\n", req->name);
+        vol_updated(u->m, u->name, msg);
+    }
+    u->done(u->arg, code, msg);
+    free(u);
+}
+
+int vol_ops_update_start(struct master *m, const struct vol_ops_update_req *req,
+                         vol_ops_done_cb done, void *arg, char *msg)
+{
+    struct update_async *u = calloc(1, sizeof(*u));
+    struct fsm_cmd cmd;
+    int code;
+
+    if (u == NULL) {
+        errors_set(msg, "out of memory");
+        return API_INTERNAL_ERROR;
+    }
+    /* A busy volume is waited for on a worker, never on the loop. */
+    if (!m->ready || vol_lock(m, req->name, "updateVol", 0, &u->lock, msg) != API_SUCCESS) {
+        free(u);
+        return VOL_OPS_ON_WORKER;
+    }
+    code = plan_vol_update(m, req, &cmd, msg);
+    if (code == API_SUCCESS) {
+        u->m = m;
+        snprintf(u->name, sizeof(u->name), "%s", req->name);
+        u->done = done;
+        u->arg = arg;
+        if (master_propose_async(m, &cmd, update_applied_cb, u, msg) != 0) {
+            code = API_INTERNAL_ERROR;
+        }
+        fsm_cmd_clear(&cmd);
+    }
+    if (code != API_SUCCESS) {
+        vol_unlock(m, &u->lock);
+        free(u);
     }
     return code;
 }

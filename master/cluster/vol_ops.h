@@ -143,6 +143,16 @@ int vol_ops_split_mp(struct master *m, const char *name, uint64_t start, char *m
  * and a new zone must have nodes). */
 int vol_ops_update(struct master *m, const struct vol_ops_update_req *req, char *msg);
 
+/* Loop thread: the same update without a worker. API_SUCCESS: the update is under way and done
+ * fires exactly once, on the loop, with the answer (msg is only valid during the call); another
+ * API code: it failed (msg says why) and done never fires; VOL_OPS_ON_WORKER: the volume is busy
+ * with another operation (or this master is not ready), run vol_ops_update() on a worker. A
+ * /vol/update then costs no hand-off between threads. */
+#define VOL_OPS_ON_WORKER (-1)
+typedef void (*vol_ops_done_cb)(void *arg, int code, const char *msg);
+int vol_ops_update_start(struct master *m, const struct vol_ops_update_req *req,
+                         vol_ops_done_cb done, void *arg, char *msg);
+
 /* /vol/delete: mark the volume deleted (again is a no-op success); `from` is the client's address
  * for the answer. */
 int vol_ops_delete(struct master *m, const char *name, const char *auth_key, const char *from,

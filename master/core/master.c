@@ -96,14 +96,9 @@ static void propose_on_loop(struct loop_call *c, void *arg)
     }
 }
 
-int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res, char *errmsg)
+void master_propose_error(const struct master *m, int rv, char *errmsg)
 {
-    struct propose_ctx ctx = {.m = m, .cmd = cmd, .res = res};
-    int rv = workers_call(m->workers, propose_on_loop, &ctx);
-
     switch (rv) {
-    case 0:
-        break;
     case CFS_ENOTLEADER:
         errors_set(errmsg, "this master is no longer the leader; retry on the new leader");
         break;
@@ -119,6 +114,28 @@ int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res
     default:
         errors_set(errmsg, "raft proposal failed: %s", errors_strerror(rv));
         break;
+    }
+}
+
+int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res, char *errmsg)
+{
+    struct propose_ctx ctx = {.m = m, .cmd = cmd, .res = res};
+    int rv = workers_call(m->workers, propose_on_loop, &ctx);
+
+    if (rv != 0) {
+        master_propose_error(m, rv, errmsg);
+    }
+    return rv;
+}
+
+int master_propose_async(struct master *m, const struct fsm_cmd *cmd, raft_node_result_cb cb,
+                         void *arg, char *errmsg)
+{
+    int rv = m->ready ? raft_node_propose(m->raft, cmd, m->cfg.raft_commit_timeout_ms, cb, arg)
+                      : CFS_ENOTLEADER;
+
+    if (rv != 0) {
+        master_propose_error(m, rv, errmsg);
     }
     return rv;
 }

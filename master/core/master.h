@@ -12,6 +12,7 @@
 
 #include "master/core/master_config.h"
 #include "master/raft/fsm.h"
+#include "master/raft/raft_node.h"
 #include "storage/store.h"
 
 #include <pthread.h>
@@ -94,6 +95,15 @@ int master_propose(struct master *m, struct fsm_cmd *cmd, struct fsm_result *res
 
 /* From a worker thread: n consecutive IDs of counter c, *first being the first. Reserves a new
  * range through Raft when the current one runs out. */
+/* Loop thread: propose cmd without a worker. 0: cb fires exactly once, on the loop, with the
+ * outcome (an rv other than 0 is explained by master_propose_error()); otherwise errmsg says why
+ * and cb never fires. */
+int master_propose_async(struct master *m, const struct fsm_cmd *cmd, raft_node_result_cb cb,
+                         void *arg, char *errmsg);
+
+/* What a failed proposal's rv means for the client. */
+void master_propose_error(const struct master *m, int rv, char *errmsg);
+
 int master_alloc_ids(struct master *m, enum store_counter c, uint32_t n, uint64_t *first,
                      char *errmsg);
 

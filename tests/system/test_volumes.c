@@ -15,6 +15,8 @@
 
 #include <curl/curl.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -639,6 +641,67 @@ static void test_update(void)
            "/vol/update?name=vol1&authKey=%s&replicaNum=3", AUTH_CFS);
 }
 
+/* Clients updating one volume at once, half its description and half its capacity: every update
+ * is answered success and none is lost or reordered: each field holds the last value some client
+ * sent for it (an update built from a stale read would put back an older one). */
+#define UPDATERS 8
+#define UPDATES  10
+
+static int capacity_of(int t, int i)
+{
+    return 100 * (t + 1) + i;
+}
+
+static void *updater(void *arg)
+{
+    int t = (int)(intptr_t)arg, ok = 0;
+    char path[256];
+
+    for (int i = 0; i < UPDATES; i++) {
+        if (t % 2 == 0) {
+            snprintf(path, sizeof(path), "/vol/update?name=vol1&authKey=%s&description=c%dn%d",
+                     AUTH_CFS, t, i);
+        } else {
+            snprintf(path, sizeof(path), "/vol/update?name=vol1&authKey=%s&capacity=%d", AUTH_CFS,
+                     capacity_of(t, i));
+        }
+        ok += cenv_call(&env, path, NULL, NULL, 0) == 0;
+    }
+    return (void *)(intptr_t)ok;
+}
+
+static void test_concurrent_updates(void)
+{
+    pthread_t threads[UPDATERS];
+    int answered = 0;
+    bool last_desc = false, last_capacity = false;
+    json_t *vol;
+
+    for (int t = 0; t < UPDATERS; t++) {
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&threads[t], NULL, updater, (void *)(intptr_t)t), 0);
+    }
+    for (int t = 0; t < UPDATERS; t++) {
+        void *ok;
+        pthread_join(threads[t], &ok);
+        answered += (int)(intptr_t)ok;
+    }
+    CU_ASSERT_EQUAL(answered, UPDATERS * UPDATES);
+    vol = call_ok("/admin/getVol?name=vol1");
+    for (int t = 0; t < UPDATERS; t += 2) {
+        char want[32];
+        snprintf(want, sizeof(want), "c%dn%d", t, UPDATES - 1);
+        last_desc = last_desc || strcmp(str_of(vol, "Description"), want) == 0;
+        last_capacity =
+            last_capacity || u64_of(vol, "Capacity") == (uint64_t)capacity_of(t + 1, UPDATES - 1);
+    }
+    CU_ASSERT(last_desc);
+    CU_ASSERT(last_capacity);
+    CU_ASSERT_EQUAL(u64_of(vol, "DpReplicaNum"), 2); /* the other fields are left alone */
+    json_decref(vol);
+    expect_text("update vol[vol1] successfully\n", "/vol/update?name=vol1&authKey=%s&capacity=20",
+                AUTH_CFS);
+}
+
 /* --- deletion --------------------------------------------------------------------------------- */
 
 static bool vol_gone(struct cenv *e, void *arg)
@@ -831,6 +894,7 @@ static const struct test_case cases[] = {
     {"add_dps", test_add_dps},
     {"split_mp", test_split_mp},
     {"update", test_update},
+    {"concurrent_updates", test_concurrent_updates},
     {"delete", test_delete},
     {"node_dies_during_create", test_node_dies_during_create},
     {"placement_refused", test_placement_refused},
