@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DEFAULT_TIMEOUT_MS         30000u
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000u
@@ -35,12 +36,6 @@ struct http_client {
     size_t n;
     _Atomic size_t last_good; /* index of the master that answered last */
     char (*masters)[MASTER_SIZE];
-};
-
-struct body_buf {
-    char *data;
-    size_t len;
-    size_t cap;
 };
 
 int http_client_global_init(void)
@@ -106,9 +101,9 @@ void http_client_free(struct http_client *c)
     free(c);
 }
 
-static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+size_t http_body_write(char *ptr, size_t size, size_t nmemb, void *body)
 {
-    struct body_buf *b = arg;
+    struct http_body *b = body;
     size_t n = size * nmemb;
 
     if (b->len + n + 1 > b->cap) {
@@ -128,6 +123,20 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
     b->len += n;
     b->data[b->len] = '\0';
     return n;
+}
+
+bool http_header_value(const char *line, size_t n, const char *name, char *dst, size_t size)
+{
+    size_t k = strlen(name);
+
+    if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':') {
+        return false;
+    }
+    for (k++; k < n && line[k] == ' '; k++) {
+    }
+    snprintf(dst, size, "%.*s", (int)(n - k), line + k);
+    dst[strcspn(dst, "\r\n")] = '\0';
+    return true;
 }
 
 /* Why a transfer failed, in a few words, so that every master's reason fits one message: the
@@ -151,7 +160,7 @@ static void transport_reason(CURL *curl, CURLcode cc, char *reason, size_t reaso
     case CURLE_TOO_MANY_REDIRECTS:
         text = "redirect loop";
         break;
-    case CURLE_WRITE_ERROR: /* write_cb: no memory for the body */
+    case CURLE_WRITE_ERROR: /* http_body_write: no memory for the body */
         text = "out of memory";
         break;
     case CURLE_COULDNT_CONNECT:
@@ -174,7 +183,7 @@ static void transport_reason(CURL *curl, CURLcode cc, char *reason, size_t reaso
  * code and the reason in reason (without the master's name). */
 static int try_master(const struct http_client *c, const char *master, const char *method,
                       const char *path, const void *body, size_t len, const char *content_type,
-                      struct body_buf *b, char *reason, size_t reason_size)
+                      struct http_body *b, char *reason, size_t reason_size)
 {
     char url[MASTER_SIZE + 2048];
     char header[256];
@@ -216,7 +225,7 @@ static int try_master(const struct http_client *c, const char *master, const cha
     /* 307/308 keep the method and body anyway; this keeps them on 301/302/303 too. */
     curl_easy_setopt(curl, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_body_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);
     if (strcmp(method, "GET") == 0) {
         curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
@@ -301,7 +310,7 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 
     for (size_t i = 0; i < c->n; i++) {
         size_t idx = (start + i) % c->n;
-        struct body_buf b = {0};
+        struct http_body b = {0};
         char reason[REASON_SIZE] = "";
         int rv;
 

@@ -13,6 +13,7 @@
 #define CFS_COMMON_HTTP_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,20 @@ int http_envelope_parse(const char *body, size_t len, int *code, char *msg, size
  * errmsg = the envelope's msg and *api_code set when the master answered with an error code. */
 int http_client_call(struct http_client *c, const char *method, const char *path, const void *body,
                      size_t len, int *api_code, json_t **data, char *errmsg);
+
+/* A response body growing as libcurl delivers it (CURLOPT_WRITEFUNCTION http_body_write,
+ * CURLOPT_WRITEDATA a zeroed struct http_body), NUL-terminated; free(data) when done. Out of
+ * memory aborts the transfer (CURLE_WRITE_ERROR). */
+struct http_body {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+size_t http_body_write(char *ptr, size_t size, size_t nmemb, void *body);
+
+/* For CURLOPT_HEADERFUNCTION callbacks: true, with the value (spaces and CRLF trimmed) in dst,
+ * when the header line of n bytes is "name: value" (name case-insensitive). */
+bool http_header_value(const char *line, size_t n, const char *name, char *dst, size_t size);
 
 /* Percent-encode a query value into buf; the same as url_escape() in common/url.h. */
 char *http_escape(const char *value, char *buf, size_t size);

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/http_client.h"
 #include "common/log.h"
 #include "master/api/api_internal.h"
 #include "master/cluster/pstate.h"
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Every route group contributes a table; they are joined once at start. */
 static const struct api_group *const groups[] = {
@@ -43,41 +43,17 @@ struct proxy_job {
     char ctype[128];
     char skip_owner[16]; /* Skip-Owner-Validation, which /client/vol reads */
     long status;
-    char *resp;
-    size_t resp_len;
+    struct http_body resp;
     char resp_ctype[128];
     char error[CURL_ERROR_SIZE];
 };
-
-static size_t proxy_body_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct proxy_job *j = arg;
-    size_t n = size * nmemb;
-    char *grown = realloc(j->resp, j->resp_len + n + 1);
-
-    if (grown == NULL) {
-        return 0;
-    }
-    memcpy(grown + j->resp_len, ptr, n);
-    j->resp_len += n;
-    grown[j->resp_len] = '\0';
-    j->resp = grown;
-    return n;
-}
 
 static size_t proxy_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
     struct proxy_job *j = arg;
     size_t n = size * nmemb;
 
-    if (n > 13 && strncasecmp(ptr, "content-type:", 13) == 0) {
-        size_t k = 13;
-        while (k < n && ptr[k] == ' ') {
-            k++;
-        }
-        snprintf(j->resp_ctype, sizeof(j->resp_ctype), "%.*s", (int)(n - k), ptr + k);
-        j->resp_ctype[strcspn(j->resp_ctype, "\r\n")] = '\0';
-    }
+    http_header_value(ptr, n, "content-type", j->resp_ctype, sizeof(j->resp_ctype));
     return n;
 }
 
@@ -96,8 +72,8 @@ static void proxy_run(void *arg)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->error);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, proxy_body_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &j->resp);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, proxy_header_cb);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
     /* A leader that lost its place in between redirects to the new one: follow it here, so the
@@ -152,14 +128,14 @@ static void proxy_done(void *arg)
     if (j->status > 0) {
         http_req_reply_raw(j->r, (int)j->status, reason_of(j->status),
                            j->resp_ctype[0] != '\0' ? j->resp_ctype : NULL,
-                           j->resp != NULL ? j->resp : "", j->resp_len, NULL, NULL);
+                           j->resp.data != NULL ? j->resp.data : "", j->resp.len, NULL, NULL);
     } else {
         static const char body[] = "{\"code\":1,\"msg\":\"leader unreachable\",\"data\":null}";
         http_req_reply_raw(j->r, 502, "Bad Gateway", "application/json", body, sizeof(body) - 1,
                            NULL, NULL);
     }
     free(j->body);
-    free(j->resp);
+    free(j->resp.data);
     free(j);
 }
 

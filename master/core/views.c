@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/http_client.h"
 #include "common/log.h"
 #include "master/cluster/pstate.h"
 #include "master/core/master.h"
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <uv.h>
 
 /* A copy larger than this is refused (the leader's whole pstate; about 200 bytes a partition). */
@@ -66,11 +66,9 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
     struct fetch *f = arg;
     size_t n = size * nmemb;
-    size_t name = strlen(VIEWS_APPLIED_HEADER);
     char value[32];
 
-    if (n > name + 1 && strncasecmp(ptr, VIEWS_APPLIED_HEADER, name) == 0 && ptr[name] == ':') {
-        snprintf(value, sizeof(value), "%.*s", (int)(n - name - 1), ptr + name + 1);
+    if (http_header_value(ptr, n, VIEWS_APPLIED_HEADER, value, sizeof(value))) {
         f->applied = strtoull(value, NULL, 10);
     }
     return n;
