@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,32 +227,11 @@ int cenv_stop_node(struct cenv *e, bool data, size_t i, int sig)
     return status;
 }
 
-struct body {
-    char *buf;
-    size_t len;
-};
-
-static size_t collect(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct body *b = arg;
-    size_t n = size * nmemb;
-    char *grown = realloc(b->buf, b->len + n + 1);
-
-    if (grown == NULL) {
-        return 0;
-    }
-    memcpy(grown + b->len, ptr, n);
-    b->len += n;
-    grown[b->len] = '\0';
-    b->buf = grown;
-    return n;
-}
-
 static long http_at(const char *addr, const char *path, const char *body, bool follow, int *code,
                     char *msg, size_t msg_size, json_t **data)
 {
     CURL *c = curl_easy_init();
-    struct body b = {0};
+    struct http_body b = {0};
     char url[2048];
     long status = -1;
 
@@ -263,7 +243,7 @@ static long http_at(const char *addr, const char *path, const char *body, bool f
     }
     snprintf(url, sizeof(url), "http://%s%s", addr, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -275,15 +255,15 @@ static long http_at(const char *addr, const char *path, const char *body, bool f
     if (curl_easy_perform(c) == CURLE_OK) {
         char text[512] = "";
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        if (b.buf != NULL && code != NULL &&
-            http_envelope_parse(b.buf, b.len, code, text, sizeof(text), data, NULL) != 0) {
+        if (b.data != NULL && code != NULL &&
+            http_envelope_parse(b.data, b.len, code, text, sizeof(text), data, NULL) != 0) {
             *code = -1;
         }
         if (msg != NULL && code != NULL && *code >= 0) {
             snprintf(msg, msg_size, "%s", text);
         }
     }
-    free(b.buf);
+    free(b.data);
     curl_easy_cleanup(c);
     return status;
 }
@@ -338,6 +318,103 @@ int cenv_call(struct cenv *e, const char *path, json_t **data, char *msg, size_t
         return -EIO;
     }
     return code;
+}
+
+int cenv_up(struct cenv *e, size_t ndata, size_t nmeta, uint32_t timeout_ms)
+{
+    if (cenv_start_masters(e) != 0 || cenv_wait_leader(e, timeout_ms) < 0 ||
+        cenv_add_datanodes(e, ndata) != 0 || cenv_add_metanodes(e, nmeta) != 0 ||
+        !cenv_wait_nodes_active(e, timeout_ms)) {
+        return -1;
+    }
+    return 0;
+}
+
+static int vcall(struct cenv *e, json_t **data, char *msg, size_t msg_size, const char *fmt,
+                 va_list ap)
+{
+    char path[2048];
+
+    vsnprintf(path, sizeof(path), fmt, ap);
+    return cenv_call(e, path, data, msg, msg_size);
+}
+
+json_t *cenv_ok(struct cenv *e, const char *fmt, ...)
+{
+    char msg[512] = "";
+    json_t *data = NULL;
+    va_list ap;
+    int code;
+
+    va_start(ap, fmt);
+    code = vcall(e, &data, msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (code != 0) {
+        fprintf(stderr, "%s: code %d: %s\n", fmt, code, msg);
+        json_decref(data);
+        data = NULL;
+    }
+    CU_ASSERT_EQUAL(code, 0);
+    return data;
+}
+
+static bool text_matches(const char *got, const char *want, bool exact)
+{
+    return got != NULL && (exact ? strcmp(got, want) == 0 : strstr(got, want) != NULL);
+}
+
+void cenv_expect(struct cenv *e, int code, const char *msg, bool exact, const char *fmt, ...)
+{
+    char got[512] = "";
+    json_t *data = NULL;
+    va_list ap;
+    int rv;
+    bool match;
+
+    va_start(ap, fmt);
+    rv = vcall(e, &data, got, sizeof(got), fmt, ap);
+    va_end(ap);
+    match = text_matches(got, msg, exact);
+    if (rv != code || !match) {
+        fprintf(stderr, "%s: got %d \"%s\", want %d \"%s\"\n", fmt, rv, got, code, msg);
+    }
+    CU_ASSERT_EQUAL(rv, code);
+    CU_ASSERT_TRUE(match);
+    CU_ASSERT_PTR_NULL(data);
+    json_decref(data);
+}
+
+void cenv_expect_text(struct cenv *e, const char *want, bool exact, const char *fmt, ...)
+{
+    char msg[512] = "";
+    json_t *data = NULL;
+    va_list ap;
+    int rv;
+    bool match;
+
+    va_start(ap, fmt);
+    rv = vcall(e, &data, msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    match = text_matches(json_string_value(data), want, exact);
+    if (rv != 0 || !match) {
+        fprintf(stderr, "%s: got %d \"%s\" %s, want \"%s\"\n", fmt, rv, msg,
+                json_is_string(data) ? json_string_value(data) : "(no text)", want);
+    }
+    CU_ASSERT_EQUAL(rv, 0);
+    CU_ASSERT_TRUE(match);
+    json_decref(data);
+}
+
+uint64_t cenv_u64(const json_t *obj, const char *key)
+{
+    return (uint64_t)json_integer_value(json_object_get(obj, key));
+}
+
+const char *cenv_str(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+
+    return s != NULL ? s : "";
 }
 
 bool cenv_wait(struct cenv *e, bool (*fn)(struct cenv *e, void *arg), void *arg,

@@ -58,6 +58,10 @@ int cenv_stop_node(struct cenv *e, bool data, size_t i, int sig);
  * after timeout_ms. */
 int cenv_wait_leader(struct cenv *e, uint32_t timeout_ms);
 
+/* Start the masters (cenv_init() and master_extra done), wait for a leader, add ndata data
+ * nodes and nmeta meta nodes and wait until they are active: 0, or -1 when any step failed. */
+int cenv_up(struct cenv *e, size_t ndata, size_t nmeta, uint32_t timeout_ms);
+
 /* Wait until every running data and meta node is registered and active. */
 bool cenv_wait_nodes_active(struct cenv *e, uint32_t timeout_ms);
 
@@ -70,6 +74,20 @@ long cenv_http(struct cenv *e, size_t master, const char *path, const char *body
 /* GET path on the leader (found on the way), following redirects; 0 with *data for code 0,
  * otherwise the envelope code (positive) or a negative error. msg gets the envelope msg. */
 int cenv_call(struct cenv *e, const char *path, json_t **data, char *msg, size_t msg_size);
+
+/* Assertions on the leader's answers to a GET of the formatted path (a mismatch is printed):
+ * cenv_ok: code 0, returns the data (new reference; NULL after a failed assert or with no data);
+ * cenv_expect: the envelope code is code, data is null, and msg is exactly the message (exact)
+ * or part of it; cenv_expect_text: code 0 with a string as data, exactly want or containing it. */
+__attribute__((format(printf, 2, 3))) json_t *cenv_ok(struct cenv *e, const char *fmt, ...);
+__attribute__((format(printf, 5, 6))) void cenv_expect(struct cenv *e, int code, const char *msg,
+                                                       bool exact, const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) void cenv_expect_text(struct cenv *e, const char *want,
+                                                            bool exact, const char *fmt, ...);
+
+/* Fields of an answer: 0 or "" when missing or of another type. */
+uint64_t cenv_u64(const json_t *obj, const char *key);
+const char *cenv_str(const json_t *obj, const char *key);
 
 /* Poll fn(e, arg) every 50 ms until true or timeout_ms. */
 bool cenv_wait(struct cenv *e, bool (*fn)(struct cenv *e, void *arg), void *arg,

@@ -8,37 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define REQUEST_TIMEOUT_MS 20000L
 #define VIEW_WAIT_MS       20000
 
 /* --- HTTP ------------------------------------------------------------------------------------- */
-
-static size_t body_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct mm_reply *r = arg;
-    size_t n = size * nmemb;
-    char *grown = realloc(r->body, r->len + n + 1);
-
-    if (grown == NULL) {
-        return 0;
-    }
-    memcpy(grown + r->len, ptr, n);
-    r->len += n;
-    grown[r->len] = '\0';
-    r->body = grown;
-    return n;
-}
-
-static void header_value(const char *line, size_t n, size_t skip, char *dst, size_t size)
-{
-    while (skip < n && line[skip] == ' ') {
-        skip++;
-    }
-    snprintf(dst, size, "%.*s", (int)(n - skip), line + skip);
-    dst[strcspn(dst, "\r\n")] = '\0';
-}
 
 static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -46,12 +20,9 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
     size_t n = size * nmemb;
 
     /* With redirects followed, the last response's headers win. */
-    if (n > 9 && strncasecmp(ptr, "location:", 9) == 0) {
-        header_value(ptr, n, 9, r->location, sizeof(r->location));
-    } else if (n > 12 && strncasecmp(ptr, "retry-after:", 12) == 0) {
-        header_value(ptr, n, 12, r->retry_after, sizeof(r->retry_after));
-    } else if (n > 13 && strncasecmp(ptr, "content-type:", 13) == 0) {
-        header_value(ptr, n, 13, r->ctype, sizeof(r->ctype));
+    if (!http_header_value(ptr, n, "location", r->location, sizeof(r->location)) &&
+        !http_header_value(ptr, n, "retry-after", r->retry_after, sizeof(r->retry_after))) {
+        http_header_value(ptr, n, "content-type", r->ctype, sizeof(r->ctype));
     }
     return n;
 }
@@ -61,6 +32,7 @@ long mm_request(const char *addr, const char *path, const char *body, const char
 {
     CURL *c = curl_easy_init();
     struct curl_slist *headers = NULL;
+    struct http_body b = {0};
     char url[2048], line[160];
 
     memset(out, 0, sizeof(*out));
@@ -74,8 +46,8 @@ long mm_request(const char *addr, const char *path, const char *body, const char
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
@@ -89,6 +61,8 @@ long mm_request(const char *addr, const char *path, const char *body, const char
         }
     }
     out->curl_code = (int)curl_easy_perform(c);
+    out->body = b.data;
+    out->len = b.len;
     if (out->curl_code == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
         curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &out->redirects);

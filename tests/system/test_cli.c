@@ -35,9 +35,8 @@ static int suite_init(void)
 {
     int i;
 
-    if (cenv_init(&env, "cli", 1) != 0 || cenv_start_masters(&env) != 0 ||
-        (i = cenv_wait_leader(&env, WAIT_MS)) < 0 || cenv_add_datanodes(&env, 4) != 0 ||
-        cenv_add_metanodes(&env, 3) != 0 || !cenv_wait_nodes_active(&env, WAIT_MS) ||
+    if (cenv_init(&env, "cli", 1) != 0 || cenv_up(&env, 4, 3, WAIT_MS) != 0 ||
+        (i = cenv_wait_leader(&env, WAIT_MS)) < 0 ||
         test_mkdtemp(home, sizeof(home), "cfs-cli-sys") != 0) {
         return -1;
     }

@@ -10,6 +10,7 @@
 #include "tests/support/test_support.h"
 
 #include "common/clock.h"
+#include "common/http_client.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -25,9 +26,7 @@ static struct cenv env;
 
 static int suite_init(void)
 {
-    if (cenv_init(&env, "cluster_api", 1) != 0 || cenv_start_masters(&env) != 0 ||
-        cenv_wait_leader(&env, WAIT_MS) < 0 || cenv_add_datanodes(&env, 3) != 0 ||
-        cenv_add_metanodes(&env, 3) != 0 || !cenv_wait_nodes_active(&env, WAIT_MS)) {
+    if (cenv_init(&env, "cluster_api", 1) != 0 || cenv_up(&env, 3, 3, WAIT_MS) != 0) {
         return -1;
     }
     return 0;
@@ -41,19 +40,7 @@ static int suite_cleanup(void)
 
 /* --- helpers --------------------------------------------------------------------------------- */
 
-/* GET path on the leader; data of a code-0 answer (asserted), or NULL. */
-static json_t *call_ok(const char *path)
-{
-    char msg[512] = "";
-    json_t *data = NULL;
-    int code = cenv_call(&env, path, &data, msg, sizeof(msg));
-
-    if (code != 0) {
-        fprintf(stderr, "%s: code %d: %s\n", path, code, msg);
-    }
-    CU_ASSERT_EQUAL(code, 0);
-    return data;
-}
+#define call_ok(path) cenv_ok(&env, "%s", path)
 
 /* The answer of master 0 (the only one, so the leader) to a GET (body NULL) or POST. */
 static int call_master(const char *path, const char *body, char *msg, size_t size, json_t **data)
@@ -131,13 +118,6 @@ static void expect_keys(const json_t *obj, const char *const *keys)
     CU_ASSERT_EQUAL(json_object_size(obj), n);
 }
 
-static const char *str_of(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s != NULL ? s : "";
-}
-
 static long long int_of(const json_t *obj, const char *key)
 {
     return json_integer_value(json_object_get(obj, key));
@@ -176,7 +156,7 @@ static json_t *find_addr(json_t *list, const char *addr)
 
     json_array_foreach(list, i, v)
     {
-        if (strcmp(str_of(v, "Addr"), addr) == 0) {
+        if (strcmp(cenv_str(v, "Addr"), addr) == 0) {
             return v;
         }
     }
@@ -280,22 +260,22 @@ static void test_get_cluster(void)
     c = call_ok("/admin/getCluster");
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     expect_keys(c, cluster_view_keys);
-    CU_ASSERT_STRING_EQUAL(str_of(c, "Name"), "cenv");
-    CU_ASSERT_STRING_EQUAL(str_of(c, "LeaderAddr"), env.masters[0].addr);
-    CU_ASSERT_TRUE(is_time_text(str_of(c, "CreateTime")));
+    CU_ASSERT_STRING_EQUAL(cenv_str(c, "Name"), "cenv");
+    CU_ASSERT_STRING_EQUAL(cenv_str(c, "LeaderAddr"), env.masters[0].addr);
+    CU_ASSERT_TRUE(is_time_text(cenv_str(c, "CreateTime")));
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(c, "MetaNodeThreshold")), 0.75, 1e-6);
     CU_ASSERT_TRUE(json_is_false(json_object_get(c, "DisableAutoAlloc")));
     CU_ASSERT_TRUE(int_of(c, "Applied") > 0);
     /* Six nodes and their nodesets took IDs from the common counter. */
     CU_ASSERT_TRUE(int_of(c, "MaxMetaNodeID") >= 7);
     CU_ASSERT_EQUAL(int_of(c, "VolDeletionDelayTimeHour"), 48);
-    CU_ASSERT_STRING_EQUAL(str_of(c, "DpTimeout"), "5m0s");
+    CU_ASSERT_STRING_EQUAL(cenv_str(c, "DpTimeout"), "5m0s");
 
     masters = json_object_get(c, "MasterNodes");
     CU_ASSERT_EQUAL_FATAL(json_array_size(masters), 1);
     m = json_array_get(masters, 0);
     expect_keys(m, node_view_keys);
-    CU_ASSERT_STRING_EQUAL(str_of(m, "Addr"), env.masters[0].addr);
+    CU_ASSERT_STRING_EQUAL(cenv_str(m, "Addr"), env.masters[0].addr);
     CU_ASSERT_TRUE(json_is_true(json_object_get(m, "Status")));
     CU_ASSERT_EQUAL(int_of(m, "ID"), 1);
     CU_ASSERT_TRUE(json_is_false(json_object_get(m, "IsWritable")));
@@ -314,7 +294,7 @@ static void test_get_cluster(void)
     /* Three data nodes on this machine's disk, three meta nodes of 8 GiB each. */
     CU_ASSERT_TRUE(int_of(json_object_get(c, "DataNodeStatInfo"), "TotalGB") > 0);
     CU_ASSERT_EQUAL(int_of(json_object_get(c, "MetaNodeStatInfo"), "TotalGB"), 24);
-    CU_ASSERT_EQUAL(strlen(str_of(json_object_get(c, "MetaNodeStatInfo"), "UsedRatio")), 5);
+    CU_ASSERT_EQUAL(strlen(cenv_str(json_object_get(c, "MetaNodeStatInfo"), "UsedRatio")), 5);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(c, "VolStatInfo")), 0);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(c, "BadPartitionIDs")), 0);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(c, "FlashNodes")), 0);
@@ -394,10 +374,10 @@ static void test_node_info(void)
 
     /* v3.5's defaults, as strings. */
     expect_keys(info, node_info_keys);
-    CU_ASSERT_STRING_EQUAL(str_of(info, "batchCount"), "0");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "loadFactor"), "0");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "maxDpCntLimit"), "3000");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "maxMpCntLimit"), "300");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "batchCount"), "0");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "loadFactor"), "0");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "maxDpCntLimit"), "3000");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "maxMpCntLimit"), "300");
     json_decref(info);
 
     expect_error("/admin/setNodeInfo", 2, "parameter batchCount not found");
@@ -417,12 +397,12 @@ static void test_node_info(void)
                        "set nodeinfo params map[deleteWorkerSleepMs:7] successfully");
 
     info = call_ok("/admin/getNodeInfo");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "batchCount"), "100");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "loadFactor"), "1.5");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "maxDpCntLimit"), "2000");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "maxMpCntLimit"), "300");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "deleteWorkerSleepMs"), "7");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "markDeleteRate"), "0");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "batchCount"), "100");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "loadFactor"), "1.5");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "maxDpCntLimit"), "2000");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "maxMpCntLimit"), "300");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "deleteWorkerSleepMs"), "7");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "markDeleteRate"), "0");
     json_decref(info);
 }
 
@@ -447,10 +427,10 @@ static void test_settings_survive_restart(void)
     CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(c, "MetaNodeThreshold")), 0.8, 1e-6);
     json_decref(c);
     info = call_ok("/admin/getNodeInfo");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "batchCount"), "100");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "loadFactor"), "1.5");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "maxDpCntLimit"), "2000");
-    CU_ASSERT_STRING_EQUAL(str_of(info, "deleteWorkerSleepMs"), "7");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "batchCount"), "100");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "loadFactor"), "1.5");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "maxDpCntLimit"), "2000");
+    CU_ASSERT_STRING_EQUAL(cenv_str(info, "deleteWorkerSleepMs"), "7");
     json_decref(info);
     /* Nodes learn the delete settings from getIp. */
     ip = call_ok("/admin/getIp");
@@ -493,8 +473,8 @@ static void test_topology(void)
     zones = json_object_get(topo, "Zones");
     CU_ASSERT_EQUAL_FATAL(json_array_size(zones), 1);
     zone = json_array_get(zones, 0);
-    CU_ASSERT_STRING_EQUAL(str_of(zone, "Name"), "default");
-    CU_ASSERT_STRING_EQUAL(str_of(zone, "Status"), "available");
+    CU_ASSERT_STRING_EQUAL(cenv_str(zone, "Name"), "default");
+    CU_ASSERT_STRING_EQUAL(cenv_str(zone, "Status"), "available");
     sets = json_object_get(zone, "NodeSet");
     CU_ASSERT_EQUAL_FATAL(json_object_size(sets), 1);
     json_object_foreach(sets, key, set)
@@ -511,7 +491,7 @@ static void test_topology(void)
 
     list = call_ok("/zone/list");
     CU_ASSERT_EQUAL(json_array_size(list), 1);
-    CU_ASSERT_STRING_EQUAL(str_of(json_array_get(list, 0), "Name"), "default");
+    CU_ASSERT_STRING_EQUAL(cenv_str(json_array_get(list, 0), "Name"), "default");
     CU_ASSERT_EQUAL(json_object_size(json_object_get(json_array_get(list, 0), "NodeSet")), 0);
     json_decref(list);
 
@@ -525,7 +505,7 @@ static void test_topology(void)
     CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "Capacity"), 18);
     CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "CanAllocDataNodeCnt"), 15);
     CU_ASSERT_EQUAL(int_of(json_array_get(list, 0), "CanAllocMetaNodeCnt"), 15);
-    CU_ASSERT_STRING_EQUAL(str_of(json_array_get(list, 0), "Zone"), "default");
+    CU_ASSERT_STRING_EQUAL(cenv_str(json_array_get(list, 0), "Zone"), "default");
     json_decref(list);
     list = call_ok("/nodeSet/list?zoneName=default");
     CU_ASSERT_EQUAL(json_array_size(list), 1);
@@ -567,24 +547,24 @@ static void test_user_create(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(u);
     expect_keys(u, user_keys);
     expect_keys(json_object_get(u, "policy"), policy_keys);
-    CU_ASSERT_STRING_EQUAL(str_of(u, "user_id"), "alice");
-    CU_ASSERT_TRUE(is_alnum_of(str_of(u, "access_key"), 16));
-    CU_ASSERT_TRUE(is_alnum_of(str_of(u, "secret_key"), 32));
+    CU_ASSERT_STRING_EQUAL(cenv_str(u, "user_id"), "alice");
+    CU_ASSERT_TRUE(is_alnum_of(cenv_str(u, "access_key"), 16));
+    CU_ASSERT_TRUE(is_alnum_of(cenv_str(u, "secret_key"), 32));
     CU_ASSERT_EQUAL(int_of(u, "user_type"), 3);
-    CU_ASSERT_TRUE(is_time_text(str_of(u, "create_time")));
+    CU_ASSERT_TRUE(is_time_text(cenv_str(u, "create_time")));
     CU_ASSERT_TRUE(json_is_false(json_object_get(u, "EMPTY")));
     CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(u, "policy"), "own_vols")), 0);
-    snprintf(alice_ak, sizeof(alice_ak), "%s", str_of(u, "access_key"));
+    snprintf(alice_ak, sizeof(alice_ak), "%s", cenv_str(u, "access_key"));
     json_decref(u);
 
     /* CubeFS's CI creates its user with given keys. */
     u = post_ok("/user/create", "{\"id\":\"ltptest\",\"pwd\":\"\",\"ak\":\"39bEF4RrAQgMj6RV\","
                                 "\"sk\":\"TRL6o3JL16YOqvZGIohBDFTHZDEcFsyd\",\"type\":2,"
                                 "\"description\":\"ci user\"}");
-    CU_ASSERT_STRING_EQUAL(str_of(u, "access_key"), "39bEF4RrAQgMj6RV");
-    CU_ASSERT_STRING_EQUAL(str_of(u, "secret_key"), "TRL6o3JL16YOqvZGIohBDFTHZDEcFsyd");
+    CU_ASSERT_STRING_EQUAL(cenv_str(u, "access_key"), "39bEF4RrAQgMj6RV");
+    CU_ASSERT_STRING_EQUAL(cenv_str(u, "secret_key"), "TRL6o3JL16YOqvZGIohBDFTHZDEcFsyd");
     CU_ASSERT_EQUAL(int_of(u, "user_type"), 2);
-    CU_ASSERT_STRING_EQUAL(str_of(u, "description"), "ci user");
+    CU_ASSERT_STRING_EQUAL(cenv_str(u, "description"), "ci user");
     json_decref(u);
 
     expect_post_error("/user/create", "{\"id\":\"alice\",\"type\":3}", 45, "duplicate user id");
@@ -612,14 +592,14 @@ static void test_user_info_and_list(void)
     json_t *v;
 
     expect_keys(u, user_keys);
-    CU_ASSERT_STRING_EQUAL(str_of(u, "access_key"), alice_ak);
+    CU_ASSERT_STRING_EQUAL(cenv_str(u, "access_key"), alice_ak);
     json_decref(u);
     expect_error("/user/info", 2, "parameter user not found");
     expect_error("/user/info?user=nobody", 46, "user not exists");
 
     list = call_ok("/user/list?keywords=ali");
     CU_ASSERT_EQUAL(json_array_size(list), 1);
-    CU_ASSERT_STRING_EQUAL(str_of(json_array_get(list, 0), "user_id"), "alice");
+    CU_ASSERT_STRING_EQUAL(cenv_str(json_array_get(list, 0), "user_id"), "alice");
     json_decref(list);
     list = call_ok("/user/list?keywords=");
     CU_ASSERT_TRUE(json_array_size(list) >= 2);
@@ -666,7 +646,7 @@ static void expect_owner(const char *vol, const char *owner)
 
     snprintf(path, sizeof(path), "/admin/getVol?name=%s", vol);
     v = call_ok(path);
-    CU_ASSERT_STRING_EQUAL(str_of(v, "Owner"), owner);
+    CU_ASSERT_STRING_EQUAL(cenv_str(v, "Owner"), owner);
     json_decref(v);
 }
 
@@ -703,7 +683,7 @@ static void test_transfer_vol(void)
         "/user/transferVol?clientIDKey=",
         "{\"volume\":\"vol1\",\"user_src\":\"cfs\",\"user_dst\":\"alice\",\"force\":false}");
     expect_keys(u, user_keys);
-    CU_ASSERT_STRING_EQUAL(str_of(u, "user_id"), "alice");
+    CU_ASSERT_STRING_EQUAL(cenv_str(u, "user_id"), "alice");
     vols = json_object_get(json_object_get(u, "policy"), "own_vols");
     CU_ASSERT_EQUAL(json_array_size(vols), 1);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(vols, 0)), "vol1");
@@ -717,7 +697,7 @@ static void test_transfer_vol(void)
     u = post_ok("/user/transferVol",
                 "{\"volume\":\"vol1\",\"user_src\":\"ltptest\",\"user_dst\":\"ltptest\","
                 "\"force\":true}");
-    CU_ASSERT_STRING_EQUAL(str_of(u, "user_id"), "ltptest");
+    CU_ASSERT_STRING_EQUAL(cenv_str(u, "user_id"), "ltptest");
     json_decref(u);
     expect_owner("vol1", "ltptest");
 
@@ -725,13 +705,13 @@ static void test_transfer_vol(void)
     c = call_ok("/admin/getCluster");
     json_array_foreach(json_object_get(c, "VolStatInfo"), i, v)
     {
-        if (strcmp(str_of(v, "Name"), "vol1") == 0) {
+        if (strcmp(cenv_str(v, "Name"), "vol1") == 0) {
             stat = v;
         }
     }
     CU_ASSERT_PTR_NOT_NULL_FATAL(stat);
     CU_ASSERT_EQUAL(int_of(stat, "TotalSize"), (long long)(10 * GIB));
-    CU_ASSERT_STRING_EQUAL(str_of(stat, "UsedRatio"), "0.000");
+    CU_ASSERT_STRING_EQUAL(cenv_str(stat, "UsedRatio"), "0.000");
     CU_ASSERT_EQUAL(int_of(stat, "DefaultStorageClass"), 1);
     CU_ASSERT_TRUE(int_of(c, "MaxDataPartitionID") > 0);
     CU_ASSERT_TRUE(int_of(c, "MaxMetaPartitionID") > 0);
@@ -749,33 +729,12 @@ static void test_transfer_vol(void)
 
 /* --- /metrics -------------------------------------------------------------------------------- */
 
-struct body {
-    char *buf;
-    size_t len;
-};
-
-static size_t collect(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct body *b = arg;
-    size_t n = size * nmemb;
-    char *grown = realloc(b->buf, b->len + n + 1);
-
-    if (grown == NULL) {
-        return 0;
-    }
-    memcpy(grown + b->len, ptr, n);
-    b->len += n;
-    grown[b->len] = '\0';
-    b->buf = grown;
-    return n;
-}
-
 /* GET /metrics of the master at addr: the parsed samples (*n of them), with the status and content
  * type asserted; NULL when it could not be fetched or parsed. */
 static struct prom_parsed *scrape(const char *addr, size_t *n)
 {
     CURL *c = curl_easy_init();
-    struct body b = {0};
+    struct http_body b = {0};
     struct prom_parsed *s = NULL;
     char url[128], errmsg[256] = "";
     char *ctype = NULL;
@@ -784,7 +743,7 @@ static struct prom_parsed *scrape(const char *addr, size_t *n)
 
     snprintf(url, sizeof(url), "http://%s/metrics", addr);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
     rv = curl_easy_perform(c);
@@ -795,12 +754,12 @@ static struct prom_parsed *scrape(const char *addr, size_t *n)
         CU_ASSERT_EQUAL(status, 200);
         CU_ASSERT_TRUE(ctype != NULL && strncmp(ctype, "text/plain; version=0.0.4", 25) == 0);
     }
-    if (b.buf != NULL && prom_parse(b.buf, &s, n, errmsg, sizeof(errmsg)) != 0) {
+    if (b.data != NULL && prom_parse(b.data, &s, n, errmsg, sizeof(errmsg)) != 0) {
         fprintf(stderr, "/metrics is not valid: %s\n", errmsg);
     }
     CU_ASSERT_PTR_NOT_NULL(s);
     curl_easy_cleanup(c);
-    free(b.buf);
+    free(b.data);
     return s;
 }
 
@@ -887,7 +846,7 @@ static bool node_down_shown(struct cenv *e, void *arg)
     bad = json_array_get(json_object_get(c, "BadPartitionIDs"), 0);
     ok = node != NULL && json_is_false(json_object_get(node, "Status")) &&
          json_is_false(json_object_get(node, "IsWritable")) &&
-         strcmp(str_of(bad, "Path"), "ReadOnly") == 0 &&
+         strcmp(cenv_str(bad, "Path"), "ReadOnly") == 0 &&
          json_array_size(json_object_get(bad, "PartitionIDs")) >= 1;
     json_decref(c);
     return ok;

@@ -28,9 +28,7 @@ static struct cenv env;
 
 static int suite_init(void)
 {
-    if (cenv_init(&env, "decommission", 1) != 0 || cenv_start_masters(&env) != 0 ||
-        cenv_wait_leader(&env, WAIT_MS) < 0 || cenv_add_datanodes(&env, 4) != 0 ||
-        cenv_add_metanodes(&env, 3) != 0 || !cenv_wait_nodes_active(&env, WAIT_MS)) {
+    if (cenv_init(&env, "decommission", 1) != 0 || cenv_up(&env, 4, 3, WAIT_MS) != 0) {
         return -1;
     }
     return 0;
@@ -45,103 +43,10 @@ static int suite_cleanup(void)
 /* --- helpers -----------------------------------------------------------------------------------
  */
 
-static int vcall(json_t **data, char *msg, size_t msg_size, const char *fmt, va_list ap)
-{
-    char path[1024];
-
-    vsnprintf(path, sizeof(path), fmt, ap);
-    return cenv_call(&env, path, data, msg, msg_size);
-}
-
-/* The data of a successful answer (NULL after a failed assert). */
-__attribute__((format(printf, 1, 2))) static json_t *call_ok(const char *fmt, ...)
-{
-    char msg[512] = "";
-    json_t *data = NULL;
-    va_list ap;
-    int code;
-
-    va_start(ap, fmt);
-    code = vcall(&data, msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (code != 0) {
-        fprintf(stderr, "%s: code %d: %s\n", fmt, code, msg);
-        json_decref(data);
-        data = NULL;
-    }
-    CU_ASSERT_EQUAL(code, 0);
-    return data;
-}
-
-/* The answer is code, with data null and a msg that is exactly msg (exact) or contains it. */
-static void vexpect(int code, const char *msg, bool exact, const char *fmt, va_list ap)
-{
-    char got[512] = "";
-    json_t *data = NULL;
-    int rv = vcall(&data, got, sizeof(got), fmt, ap);
-    bool match = exact ? strcmp(got, msg) == 0 : strstr(got, msg) != NULL;
-
-    if (rv != code || !match) {
-        fprintf(stderr, "%s: got %d \"%s\", want %d \"%s\"\n", fmt, rv, got, code, msg);
-    }
-    CU_ASSERT_EQUAL(rv, code);
-    CU_ASSERT_TRUE(match);
-    CU_ASSERT_PTR_NULL(data);
-    json_decref(data);
-}
-
-__attribute__((format(printf, 3, 4))) static void expect(int code, const char *msg, const char *fmt,
-                                                         ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vexpect(code, msg, true, fmt, ap);
-    va_end(ap);
-}
-
-__attribute__((format(printf, 3, 4))) static void expect_in(int code, const char *part,
-                                                            const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vexpect(code, part, false, fmt, ap);
-    va_end(ap);
-}
-
-/* A successful answer whose data is a string containing part. */
-__attribute__((format(printf, 2, 3))) static void expect_text(const char *part, const char *fmt,
-                                                              ...)
-{
-    char msg[512] = "";
-    json_t *data = NULL;
-    va_list ap;
-    int rv;
-
-    va_start(ap, fmt);
-    rv = vcall(&data, msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (rv != 0 || !json_is_string(data) || strstr(json_string_value(data), part) == NULL) {
-        fprintf(stderr, "%s: got %d \"%s\" %s, want \"%s\"\n", fmt, rv, msg,
-                json_is_string(data) ? json_string_value(data) : "(no text)", part);
-    }
-    CU_ASSERT_EQUAL(rv, 0);
-    CU_ASSERT(json_is_string(data) && strstr(json_string_value(data), part) != NULL);
-    json_decref(data);
-}
-
-static uint64_t u64_of(const json_t *obj, const char *key)
-{
-    return (uint64_t)json_integer_value(json_object_get(obj, key));
-}
-
-static const char *str_of(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s != NULL ? s : "";
-}
+#define call_ok(...)              cenv_ok(&env, __VA_ARGS__)
+#define expect(code, msg, ...)    cenv_expect(&env, code, msg, true, __VA_ARGS__)
+#define expect_in(code, msg, ...) cenv_expect(&env, code, msg, false, __VA_ARGS__)
+#define expect_text(part, ...)    cenv_expect_text(&env, part, false, __VA_ARGS__)
 
 static bool has_string(const json_t *list, const char *s)
 {
@@ -250,7 +155,7 @@ static bool part_settled(struct cenv *e, void *arg)
     ok = json_array_size(json_object_get(d, "Hosts")) == w->n &&
          json_array_size(json_object_get(d, "Replicas")) == w->n &&
          json_object_size(json_object_get(d, w->data ? "MissingNodes" : "MissNodes")) == 0 &&
-         (!w->data || u64_of(d, "Status") == 2);
+         (!w->data || cenv_u64(d, "Status") == 2);
     json_decref(d);
     return ok;
 }
@@ -275,7 +180,7 @@ static size_t vol_parts(bool data, uint64_t *ids, size_t max)
     size_t n = 0;
 
     for (size_t i = 0; i < json_array_size(list) && n < max; i++) {
-        ids[n++] = u64_of(json_array_get(list, i), "PartitionID");
+        ids[n++] = cenv_u64(json_array_get(list, i), "PartitionID");
     }
     json_decref(d);
     return n;
@@ -313,7 +218,7 @@ static bool status_final(struct cenv *e, void *arg)
         json_decref(d);
         return false;
     }
-    snprintf(w->status, sizeof(w->status), "%s", str_of(d, "Status"));
+    snprintf(w->status, sizeof(w->status), "%s", cenv_str(d, "Status"));
     json_decref(w->last);
     w->last = d;
     return strcmp(w->status, "Success") == 0 || strcmp(w->status, "Fail") == 0;
@@ -325,7 +230,7 @@ static bool node_listed(const char *addr)
     bool found = false;
 
     for (size_t i = 0; i < json_array_size(d); i++) {
-        found |= strcmp(str_of(json_array_get(d, i), "Addr"), addr) == 0;
+        found |= strcmp(cenv_str(json_array_get(d, i), "Addr"), addr) == 0;
     }
     json_decref(d);
     return found;
@@ -443,8 +348,8 @@ static void test_bad_params(void)
     expect(2, "parameter id not match", "/dataPartition/queryDecommissionStatus?id=z");
     expect(11, "data partition not exists", "/dataPartition/queryDecommissionStatus?id=999999");
     d = call_ok("/dataPartition/queryDecommissionStatus?id=%llu", (unsigned long long)dp);
-    CU_ASSERT_STRING_EQUAL(str_of(d, "Status"), "Initial");
-    CU_ASSERT_EQUAL(u64_of(d, "PartitionId"), dp);
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "Status"), "Initial");
+    CU_ASSERT_EQUAL(cenv_u64(d, "PartitionId"), dp);
     json_decref(d);
 
     expect(2, "parameter addr not found", "/dataNode/decommission");
@@ -464,10 +369,10 @@ static void test_views(void)
     vol_parts(false, &mp, 1);
     d = part_get(true, dp);
     CU_ASSERT_EQUAL_FATAL(d != NULL, true);
-    CU_ASSERT_EQUAL(u64_of(d, "PartitionID"), dp);
-    CU_ASSERT_EQUAL(u64_of(d, "ReplicaNum"), 3);
-    CU_ASSERT_EQUAL(u64_of(d, "Status"), 2);
-    CU_ASSERT_STRING_EQUAL(str_of(d, "VolName"), VOL);
+    CU_ASSERT_EQUAL(cenv_u64(d, "PartitionID"), dp);
+    CU_ASSERT_EQUAL(cenv_u64(d, "ReplicaNum"), 3);
+    CU_ASSERT_EQUAL(cenv_u64(d, "Status"), 2);
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "VolName"), VOL);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(d, "Hosts")), 3);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(d, "Zones")), 3);
     CU_ASSERT_TRUE(json_is_object(json_object_get(d, "MissingNodes")));
@@ -477,27 +382,27 @@ static void test_views(void)
     CU_ASSERT_EQUAL(json_array_size(replicas), 3);
     for (size_t i = 0; i < json_array_size(replicas); i++) {
         const json_t *r = json_array_get(replicas, i);
-        CU_ASSERT_TRUE(has_string(json_object_get(d, "Hosts"), str_of(r, "Addr")));
-        CU_ASSERT_STRING_EQUAL(str_of(r, "DiskPath"), node_at(true, str_of(r, "Addr"))->dir);
-        CU_ASSERT_EQUAL(u64_of(r, "Status"), 2);
-        CU_ASSERT_TRUE(u64_of(r, "ReportTime") > 1700000000);
-        CU_ASSERT_TRUE(u64_of(r, "TotalSize") > 0);
+        CU_ASSERT_TRUE(has_string(json_object_get(d, "Hosts"), cenv_str(r, "Addr")));
+        CU_ASSERT_STRING_EQUAL(cenv_str(r, "DiskPath"), node_at(true, cenv_str(r, "Addr"))->dir);
+        CU_ASSERT_EQUAL(cenv_u64(r, "Status"), 2);
+        CU_ASSERT_TRUE(cenv_u64(r, "ReportTime") > 1700000000);
+        CU_ASSERT_TRUE(cenv_u64(r, "TotalSize") > 0);
     }
     peers = json_object_get(d, "Peers");
     CU_ASSERT_EQUAL(json_array_size(peers), 3);
-    CU_ASSERT_TRUE(u64_of(json_array_get(peers, 0), "id") > 0);
+    CU_ASSERT_TRUE(cenv_u64(json_array_get(peers, 0), "id") > 0);
     CU_ASSERT_TRUE(
-        has_string(json_object_get(d, "Hosts"), str_of(json_array_get(peers, 0), "addr")));
+        has_string(json_object_get(d, "Hosts"), cenv_str(json_array_get(peers, 0), "addr")));
     json_decref(d);
     /* name restricts the lookup to that volume. */
     d = call_ok("/dataPartition/get?id=%llu&name=" VOL, (unsigned long long)dp);
-    CU_ASSERT_EQUAL(u64_of(d, "PartitionID"), dp);
+    CU_ASSERT_EQUAL(cenv_u64(d, "PartitionID"), dp);
     json_decref(d);
 
     d = part_get(false, mp);
     CU_ASSERT_EQUAL_FATAL(d != NULL, true);
-    CU_ASSERT_EQUAL(u64_of(d, "PartitionID"), mp);
-    CU_ASSERT_STRING_EQUAL(str_of(d, "VolName"), VOL);
+    CU_ASSERT_EQUAL(cenv_u64(d, "PartitionID"), mp);
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "VolName"), VOL);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(d, "Hosts")), 3);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(d, "Replicas")), 3);
     CU_ASSERT_TRUE(json_object_get(d, "Start") != NULL && json_object_get(d, "End") != NULL);
@@ -598,9 +503,9 @@ static void test_partition_decommission(void)
     done = cenv_wait(&env, status_final, &w, WAIT_MS);
     CU_ASSERT_TRUE(done);
     CU_ASSERT_STRING_EQUAL(w.status, "Success");
-    CU_ASSERT_STRING_EQUAL(str_of(w.last, "SrcAddress"), src);
-    CU_ASSERT_STRING_EQUAL(str_of(w.last, "DstAddress"), dst);
-    CU_ASSERT_STRING_EQUAL(str_of(w.last, "ErrorMessage"), "");
+    CU_ASSERT_STRING_EQUAL(cenv_str(w.last, "SrcAddress"), src);
+    CU_ASSERT_STRING_EQUAL(cenv_str(w.last, "DstAddress"), dst);
+    CU_ASSERT_STRING_EQUAL(cenv_str(w.last, "ErrorMessage"), "");
     json_decref(w.last);
 
     d = part_get(true, dp);
@@ -680,9 +585,9 @@ static bool child_running(struct cenv *e, void *arg)
         bool running;
         snprintf(path, sizeof(path), "/dataPartition/queryDecommissionStatus?id=%llu",
                  (unsigned long long)w->ids[i]);
-        running = cenv_call(e, path, &d, NULL, 0) == 0 && u64_of(d, "ParentJobID") != 0 &&
-                  (strcmp(str_of(d, "Status"), "Prepare") == 0 ||
-                   strcmp(str_of(d, "Status"), "Running") == 0);
+        running = cenv_call(e, path, &d, NULL, 0) == 0 && cenv_u64(d, "ParentJobID") != 0 &&
+                  (strcmp(cenv_str(d, "Status"), "Prepare") == 0 ||
+                   strcmp(cenv_str(d, "Status"), "Running") == 0);
         json_decref(d);
         if (running) {
             return true;
@@ -697,18 +602,18 @@ static void expect_decommissioning(bool data, const char *addr, uint32_t limit)
 {
     json_t *info = call_ok("/%sNode/get?addr=%s", data ? "data" : "meta", addr);
     json_t *p = json_object_get(info, "DecommissionProgress");
-    uint64_t status = u64_of(info, "DecommissionStatus");
-    const char *word = str_of(p, "Status");
+    uint64_t status = cenv_u64(info, "DecommissionStatus");
+    const char *word = cenv_str(p, "Status");
 
     CU_ASSERT_TRUE(json_is_true(json_object_get(info, "ToBeOffline")));
     CU_ASSERT_TRUE(status == 1 || status == 4); /* Marked, Running */
     CU_ASSERT_TRUE(json_is_integer(json_object_get(info, "DecommissionLimit")));
-    CU_ASSERT_EQUAL(u64_of(info, "DecommissionLimit"), limit);
+    CU_ASSERT_EQUAL(cenv_u64(info, "DecommissionLimit"), limit);
     CU_ASSERT_TRUE_FATAL(json_is_object(p));
-    CU_ASSERT_TRUE(u64_of(p, "JobID") > 0);
+    CU_ASSERT_TRUE(cenv_u64(p, "JobID") > 0);
     CU_ASSERT_TRUE(strcmp(word, "Marked") == 0 || strcmp(word, "Running") == 0);
-    CU_ASSERT_TRUE(u64_of(p, "Remaining") > 0);
-    CU_ASSERT_STRING_EQUAL(str_of(p, "ErrorMessage"), "");
+    CU_ASSERT_TRUE(cenv_u64(p, "Remaining") > 0);
+    CU_ASSERT_STRING_EQUAL(cenv_str(p, "ErrorMessage"), "");
     json_decref(info);
 }
 

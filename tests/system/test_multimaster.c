@@ -41,10 +41,7 @@ static int start_cluster(const char *name, const char *extra)
         return -1;
     }
     snprintf(env.master_extra, sizeof(env.master_extra), "%s", extra);
-    if (cenv_start_masters(&env) != 0 || cenv_wait_leader(&env, WAIT_MS) < 0 ||
-        cenv_add_datanodes(&env, 3) != 0 || cenv_add_metanodes(&env, 3) != 0 ||
-        !cenv_wait_nodes_active(&env, WAIT_MS) ||
-        digest_md5_hex(OWNER, strlen(OWNER), auth_key) != 0) {
+    if (cenv_up(&env, 3, 3, WAIT_MS) != 0 || digest_md5_hex(OWNER, strlen(OWNER), auth_key) != 0) {
         return -1;
     }
     leader = cenv_wait_leader(&env, WAIT_MS);
@@ -113,18 +110,6 @@ __attribute__((format(printf, 1, 2))) static json_t *leader_ok(const char *fmt, 
     return data;
 }
 
-static uint64_t u64_of(const json_t *obj, const char *key)
-{
-    return (uint64_t)json_integer_value(json_object_get(obj, key));
-}
-
-static const char *str_of(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s != NULL ? s : "";
-}
-
 /* --- one leader ------------------------------------------------------------------------------- */
 
 static void test_one_leader(void)
@@ -136,18 +121,18 @@ static void test_one_leader(void)
     for (int m = 0; m < 3; m++) {
         json_t *s = mm_status(&env, (size_t)m);
         CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-        leaders += strcmp(str_of(s, "State"), "leader") == 0;
+        leaders += strcmp(cenv_str(s, "State"), "leader") == 0;
         CU_ASSERT_EQUAL(json_is_true(json_object_get(s, "Ready")), m == leader);
-        CU_ASSERT_EQUAL(u64_of(s, "LeaderID"), env.master_ids[leader]);
-        CU_ASSERT_STRING_EQUAL(str_of(s, "LeaderAddr"), addr_of(leader));
+        CU_ASSERT_EQUAL(cenv_u64(s, "LeaderID"), env.master_ids[leader]);
+        CU_ASSERT_STRING_EQUAL(cenv_str(s, "LeaderAddr"), addr_of(leader));
         list = json_object_get(s, "Members");
         CU_ASSERT_EQUAL(json_array_size(list), 3);
         json_array_foreach(list, i, item)
         {
-            CU_ASSERT_STRING_EQUAL(str_of(item, "Role"), "voter");
+            CU_ASSERT_STRING_EQUAL(cenv_str(item, "Role"), "voter");
             CU_ASSERT_EQUAL(json_is_true(json_object_get(item, "Leader")),
-                            u64_of(item, "ID") == env.master_ids[leader]);
-            CU_ASSERT_STRING_EQUAL(str_of(item, "Addr"), addr_of((int)u64_of(item, "ID") - 1));
+                            cenv_u64(item, "ID") == env.master_ids[leader]);
+            CU_ASSERT_STRING_EQUAL(cenv_str(item, "Addr"), addr_of((int)cenv_u64(item, "ID") - 1));
         }
         json_decref(s);
     }
@@ -155,12 +140,12 @@ static void test_one_leader(void)
 
     /* getCluster names the leader and lists the three masters. */
     cluster = leader_ok("/admin/getCluster");
-    CU_ASSERT_STRING_EQUAL(str_of(cluster, "LeaderAddr"), addr_of(leader));
+    CU_ASSERT_STRING_EQUAL(cenv_str(cluster, "LeaderAddr"), addr_of(leader));
     list = json_object_get(cluster, "MasterNodes");
     CU_ASSERT_EQUAL(json_array_size(list), 3);
     json_array_foreach(list, i, item)
     {
-        CU_ASSERT_STRING_EQUAL(str_of(item, "Addr"), addr_of((int)u64_of(item, "ID") - 1));
+        CU_ASSERT_STRING_EQUAL(cenv_str(item, "Addr"), addr_of((int)cenv_u64(item, "ID") - 1));
         CU_ASSERT_TRUE(json_is_true(json_object_get(item, "Status")));
     }
     json_decref(cluster);
@@ -355,19 +340,19 @@ static void check_writes(const struct fill *f, uint64_t dps_before)
     snprintf(desc, sizeof(desc), "%sdesc", f->prefix);
     snprintf(user, sizeof(user), "%suser", f->prefix);
     d = leader_ok("/admin/getVol?name=%sget", f->prefix);
-    CU_ASSERT_EQUAL(u64_of(d, "DpCnt"), 1);
+    CU_ASSERT_EQUAL(cenv_u64(d, "DpCnt"), 1);
     json_decref(d);
     d = leader_ok("/admin/getVol?name=%spost", f->prefix);
-    CU_ASSERT_STRING_EQUAL(str_of(d, "Owner"), OWNER);
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "Owner"), OWNER);
     json_decref(d);
     d = leader_ok("/admin/getVol?name=mmvol");
-    CU_ASSERT_TRUE(u64_of(d, "DpCnt") >= dps_before + 1);
-    CU_ASSERT_EQUAL(u64_of(d, "Capacity"), f->capacity);
-    CU_ASSERT_STRING_EQUAL(str_of(d, "Description"), desc);
+    CU_ASSERT_TRUE(cenv_u64(d, "DpCnt") >= dps_before + 1);
+    CU_ASSERT_EQUAL(cenv_u64(d, "Capacity"), f->capacity);
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "Description"), desc);
     json_decref(d);
     d = leader_ok("/user/info?user=%suser", f->prefix);
-    CU_ASSERT_STRING_EQUAL(str_of(d, "user_id"), user);
-    CU_ASSERT_STRING_EQUAL(str_of(d, "description"), desc);
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "user_id"), user);
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "description"), desc);
     json_decref(d);
 }
 
@@ -382,10 +367,10 @@ static void setup_volume(struct fill *f)
     CU_ASSERT_TRUE(r.code == 0 || r.code == 12 || strstr(r.msg, "duplicate") != NULL);
     mm_reply_clear(&r);
     d = leader_ok("/client/partitions?name=mmvol");
-    f->dp = u64_of(json_array_get(json_object_get(d, "DataPartitions"), 0), "PartitionID");
+    f->dp = cenv_u64(json_array_get(json_object_get(d, "DataPartitions"), 0), "PartitionID");
     json_decref(d);
     d = leader_ok("/client/metaPartitions?name=mmvol");
-    f->mp = u64_of(json_array_get(d, 0), "PartitionID");
+    f->mp = cenv_u64(json_array_get(d, 0), "PartitionID");
     json_decref(d);
     CU_ASSERT_TRUE(f->dp != 0 && f->mp != 0);
 }
@@ -406,7 +391,7 @@ static bool copy_knows(struct cenv *e, void *arg)
 static uint64_t dp_count(void)
 {
     json_t *d = leader_ok("/admin/getVol?name=mmvol");
-    uint64_t n = u64_of(d, "DpCnt");
+    uint64_t n = cenv_u64(d, "DpCnt");
 
     json_decref(d);
     return n;
@@ -479,7 +464,7 @@ static void test_curl_binary(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"code\":0"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"user_id\":\"curluser\""));
     d = leader_ok("/user/info?user=curluser");
-    CU_ASSERT_STRING_EQUAL(str_of(d, "user_id"), "curluser");
+    CU_ASSERT_STRING_EQUAL(cenv_str(d, "user_id"), "curluser");
     json_decref(d);
 }
 
@@ -610,7 +595,7 @@ static void check_no_leader(bool follower_read)
     ask(follower, false, NULL, NULL, &r, "/admin/getIp");
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_EQUAL(r.code, 0);
-    CU_ASSERT_STRING_EQUAL(str_of(r.data, "Cluster"), "cenv");
+    CU_ASSERT_STRING_EQUAL(cenv_str(r.data, "Cluster"), "cenv");
     mm_reply_clear(&r);
     ask(follower, false, NULL, NULL, &r, "/metrics");
     CU_ASSERT_EQUAL(r.status, 200);
@@ -618,7 +603,7 @@ static void check_no_leader(bool follower_read)
     mm_reply_clear(&r);
     ask(follower, false, NULL, NULL, &r, "/raftNode/status");
     CU_ASSERT_EQUAL(r.status, 200);
-    CU_ASSERT_EQUAL(u64_of(r.data, "LeaderID"), 0);
+    CU_ASSERT_EQUAL(cenv_u64(r.data, "LeaderID"), 0);
     mm_reply_clear(&r);
     /* Client reads: the copy serves until it is stale (3 checks of 500 ms), then 503 too. */
     w.path = "/client/partitions?name=mmvol";

@@ -31,9 +31,7 @@ static struct cenv env;
 
 static int suite_init(void)
 {
-    if (cenv_init(&env, "mm_failover", 3) != 0 || cenv_start_masters(&env) != 0 ||
-        cenv_wait_leader(&env, WAIT_MS) < 0 || cenv_add_datanodes(&env, 4) != 0 ||
-        cenv_add_metanodes(&env, 3) != 0 || !cenv_wait_nodes_active(&env, WAIT_MS)) {
+    if (cenv_init(&env, "mm_failover", 3) != 0 || cenv_up(&env, 4, 3, WAIT_MS) != 0) {
         return -1;
     }
     return 0;
@@ -46,18 +44,6 @@ static int suite_cleanup(void)
 }
 
 /* --- helpers ---------------------------------------------------------------------------------- */
-
-static uint64_t u64_of(const json_t *obj, const char *key)
-{
-    return (uint64_t)json_integer_value(json_object_get(obj, key));
-}
-
-static const char *str_of(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s != NULL ? s : "";
-}
 
 /* GET through the leader (found on the way); the data of a code-0 answer, else NULL. */
 __attribute__((format(printf, 2, 3))) static json_t *call(int *code, const char *fmt, ...)
@@ -160,8 +146,8 @@ static bool caught_up(struct cenv *e, void *arg)
 {
     struct catch_up *c = arg;
     json_t *s = mm_status(e, c->master);
-    bool ok = s != NULL && u64_of(s, "LeaderID") == c->leader_id &&
-              u64_of(s, "StoreApplied") >= c->applied;
+    bool ok = s != NULL && cenv_u64(s, "LeaderID") == c->leader_id &&
+              cenv_u64(s, "StoreApplied") >= c->applied;
 
     json_decref(s);
     return ok;
@@ -170,7 +156,7 @@ static bool caught_up(struct cenv *e, void *arg)
 static uint64_t store_applied(size_t i)
 {
     json_t *s = mm_status(&env, i);
-    uint64_t applied = u64_of(s, "StoreApplied");
+    uint64_t applied = cenv_u64(s, "StoreApplied");
 
     json_decref(s);
     return applied;
@@ -193,9 +179,9 @@ static bool child_running(struct cenv *e, void *arg)
         int code;
         json_t *d = call(&code, "/dataPartition/queryDecommissionStatus?id=%llu",
                          (unsigned long long)w->ids[i]);
-        bool running = d != NULL && u64_of(d, "ParentJobID") != 0 &&
-                       (strcmp(str_of(d, "Status"), "Prepare") == 0 ||
-                        strcmp(str_of(d, "Status"), "Running") == 0);
+        bool running = d != NULL && cenv_u64(d, "ParentJobID") != 0 &&
+                       (strcmp(cenv_str(d, "Status"), "Prepare") == 0 ||
+                        strcmp(cenv_str(d, "Status"), "Running") == 0);
         json_decref(d);
         if (running) {
             return true;
@@ -234,7 +220,7 @@ static void test_decommission_resumes(void)
         for (size_t i = 0; i < json_array_size(json_object_get(list, "DataPartitions")); i++) {
             json_t *dp = json_array_get(json_object_get(list, "DataPartitions"), i);
             if (has_string(json_object_get(dp, "Hosts"), node) && w.n < 64) {
-                w.ids[w.n++] = u64_of(dp, "PartitionID");
+                w.ids[w.n++] = cenv_u64(dp, "PartitionID");
             }
         }
         json_decref(list);
@@ -320,7 +306,7 @@ static bool steps_down(struct cenv *e, void *arg)
 {
     json_t *s = mm_status(e, (size_t) * (int *)arg);
     bool down = s != NULL && !json_is_true(json_object_get(s, "Ready")) &&
-                strcmp(str_of(s, "State"), "leader") != 0;
+                strcmp(cenv_str(s, "State"), "leader") != 0;
 
     json_decref(s);
     return down;

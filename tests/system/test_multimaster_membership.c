@@ -53,18 +53,6 @@ static int suite_cleanup(void)
 
 /* --- helpers ---------------------------------------------------------------------------------- */
 
-static uint64_t u64_of(const json_t *obj, const char *key)
-{
-    return (uint64_t)json_integer_value(json_object_get(obj, key));
-}
-
-static const char *str_of(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s != NULL ? s : "";
-}
-
 /* A membership request through the leader; its code, msg in msg. */
 static int membership(const char *op, size_t i, char *msg, size_t size)
 {
@@ -104,8 +92,8 @@ static bool leader_members(struct members *out)
     json_array_foreach(json_object_get(s, "Members"), i, item)
     {
         if (out->n < 8) {
-            out->ids[out->n] = u64_of(item, "ID");
-            snprintf(out->roles[out->n], sizeof(out->roles[0]), "%s", str_of(item, "Role"));
+            out->ids[out->n] = cenv_u64(item, "ID");
+            snprintf(out->roles[out->n], sizeof(out->roles[0]), "%s", cenv_str(item, "Role"));
             out->n++;
         }
     }
@@ -148,7 +136,7 @@ static bool enough_log(struct cenv *e, void *arg)
 {
     int leader = cenv_wait_leader(e, WAIT_MS);
     json_t *s = leader >= 0 ? mm_status(e, (size_t)leader) : NULL;
-    bool ok = u64_of(s, "Applied") >= *(uint64_t *)arg;
+    bool ok = cenv_u64(s, "Applied") >= *(uint64_t *)arg;
 
     json_decref(s);
     return ok;

@@ -54,19 +54,7 @@ static int suite_cleanup(void)
     return 0;
 }
 
-/* GET path on the leader; data of a code-0 answer (asserted), or NULL. */
-static json_t *call_ok(const char *path)
-{
-    char msg[512] = "";
-    json_t *data = NULL;
-    int code = cenv_call(&env, path, &data, msg, sizeof(msg));
-
-    if (code != 0) {
-        fprintf(stderr, "%s: code %d: %s\n", path, code, msg);
-    }
-    CU_ASSERT_EQUAL(code, 0);
-    return data;
-}
+#define call_ok(path) cenv_ok(&env, "%s", path)
 
 /* GET path on the leader answers code with exactly msg. */
 static void expect_error(const char *path, int code, const char *msg)
@@ -104,11 +92,6 @@ static json_t *node_get(bool data, const char *addr)
 
     snprintf(path, sizeof(path), "/%s/get?addr=%s", data ? "dataNode" : "metaNode", addr);
     return call_ok(path);
-}
-
-static uint64_t u64_of(const json_t *obj, const char *key)
-{
-    return (uint64_t)json_integer_value(json_object_get(obj, key));
 }
 
 /* The listed status of the node at addr: 1 active, 0 inactive, -1 not listed. */
@@ -170,7 +153,7 @@ static void test_nodes_register_and_turn_active(void)
             v = find_addr(list, procs[i].addr);
             CU_ASSERT_PTR_NOT_NULL_FATAL(v);
             CU_ASSERT_TRUE(json_is_true(json_object_get(v, "Status")));
-            CU_ASSERT(u64_of(v, "ID") > 0);
+            CU_ASSERT(cenv_u64(v, "ID") > 0);
             k = 0;
             json_object_foreach(v, key, val)
             {
@@ -183,8 +166,8 @@ static void test_nodes_register_and_turn_active(void)
         json_decref(list);
     }
     info = node_get(true, env.datanodes[0].addr);
-    CU_ASSERT(u64_of(info, "TotalWeight") > 0);
-    CU_ASSERT(u64_of(info, "AvailableSpace") > 0);
+    CU_ASSERT(cenv_u64(info, "TotalWeight") > 0);
+    CU_ASSERT(cenv_u64(info, "AvailableSpace") > 0);
     CU_ASSERT_TRUE(json_is_true(json_object_get(info, "IsActive")));
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(info, "Zone")), "default");
     CU_ASSERT_STRING_NOT_EQUAL(json_string_value(json_object_get(info, "ReportTime")), ZERO_TIME);
@@ -195,13 +178,13 @@ static void test_nodes_register_and_turn_active(void)
         info = node_get(kind == 0, kind == 0 ? env.datanodes[1].addr : env.metanodes[1].addr);
         CU_ASSERT_TRUE(json_is_false(json_object_get(info, "ToBeOffline")));
         CU_ASSERT_TRUE(json_is_integer(json_object_get(info, "DecommissionStatus")));
-        CU_ASSERT_EQUAL(u64_of(info, "DecommissionStatus"), 0);
+        CU_ASSERT_EQUAL(cenv_u64(info, "DecommissionStatus"), 0);
         CU_ASSERT_PTR_NULL(json_object_get(info, "DecommissionLimit"));
         CU_ASSERT_PTR_NULL(json_object_get(info, "DecommissionProgress"));
         json_decref(info);
     }
     info = node_get(false, env.metanodes[0].addr);
-    CU_ASSERT_EQUAL(u64_of(info, "TotalWeight"), 8589934592ULL);
+    CU_ASSERT_EQUAL(cenv_u64(info, "TotalWeight"), 8589934592ULL);
     CU_ASSERT_TRUE(json_is_true(json_object_get(info, "IsActive")));
     CU_ASSERT_TRUE(json_is_true(json_object_get(info, "IsWriteAble")));
     CU_ASSERT_STRING_NOT_EQUAL(json_string_value(json_object_get(info, "ReportTime")), ZERO_TIME);
@@ -228,7 +211,7 @@ static void test_registration_is_idempotent(void)
         json_decref(id);
         /* Naming its own nodeset is fine too. */
         snprintf(path, sizeof(path), "/%s/add?addr=%s&id=%llu", data ? "dataNode" : "metaNode",
-                 addr, (unsigned long long)u64_of(info, "NodeSetID"));
+                 addr, (unsigned long long)cenv_u64(info, "NodeSetID"));
         id = call_ok(path);
         CU_ASSERT_EQUAL(json_integer_value(id), json_integer_value(json_object_get(info, "ID")));
         json_decref(id);
@@ -244,7 +227,7 @@ static void test_fourth_data_node_opens_a_nodeset(void)
 
     for (size_t i = 0; i < 3; i++) {
         info = node_get(true, env.datanodes[i].addr);
-        ids[i] = u64_of(info, "NodeSetID");
+        ids[i] = cenv_u64(info, "NodeSetID");
         json_decref(info);
     }
     first_set = ids[0];
@@ -254,7 +237,7 @@ static void test_fourth_data_node_opens_a_nodeset(void)
     CU_ASSERT_EQUAL_FATAL(cenv_add_datanodes(&env, 1), 0);
     CU_ASSERT_FATAL(wait_status(true, env.datanodes[3].addr, 1, WAIT_MS));
     info = node_get(true, env.datanodes[3].addr);
-    CU_ASSERT(u64_of(info, "NodeSetID") > first_set);
+    CU_ASSERT(cenv_u64(info, "NodeSetID") > first_set);
     json_decref(info);
     /* Asking to join another nodeset than its own is a conflict. */
     snprintf(path, sizeof(path), "/dataNode/add?addr=%s&id=%llu", env.datanodes[0].addr,
@@ -279,7 +262,7 @@ static void test_unreachable_node_registers_inactive(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(info, "ID")), json_integer_value(id));
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(info, "RaftHeartbeatPort")), "17330");
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(info, "RaftReplicaPort")), "17340");
-    CU_ASSERT_EQUAL(u64_of(info, "MediaType"), 1);
+    CU_ASSERT_EQUAL(cenv_u64(info, "MediaType"), 1);
     CU_ASSERT_TRUE(json_is_false(json_object_get(info, "IsActive")));
     CU_ASSERT_TRUE(json_is_false(json_object_get(info, "IsWriteAble")));
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(info, "ReportTime")), ZERO_TIME);
@@ -340,16 +323,16 @@ static void test_node_reporting_another_zone_is_moved(void)
     json_t *info;
 
     info = node_get(true, p->addr);
-    old_set = u64_of(info, "NodeSetID");
-    id = u64_of(info, "ID");
+    old_set = cenv_u64(info, "NodeSetID");
+    id = cenv_u64(info, "ID");
     json_decref(info);
     CU_ASSERT_EQUAL_FATAL(cenv_stop_node(&env, true, 3, SIGTERM), 0);
     CU_ASSERT_EQUAL_FATAL(set_zone(p, "z2"), 0);
     CU_ASSERT_EQUAL_FATAL(cenv_start_node(&env, true, 3), 0);
     CU_ASSERT_FATAL(cenv_wait(&env, in_zone, &w, WAIT_MS));
     info = node_get(true, p->addr);
-    CU_ASSERT_EQUAL(u64_of(info, "ID"), id);
-    CU_ASSERT(u64_of(info, "NodeSetID") > old_set);
+    CU_ASSERT_EQUAL(cenv_u64(info, "ID"), id);
+    CU_ASSERT(cenv_u64(info, "NodeSetID") > old_set);
     json_decref(info);
     CU_ASSERT(wait_status(true, p->addr, 1, WAIT_MS));
 }
@@ -385,13 +368,13 @@ static void test_query_disks(void)
     CU_ASSERT_EQUAL_FATAL(json_array_size(disks), 1);
     d = json_array_get(disks, 0);
     info = node_get(true, env.datanodes[1].addr);
-    CU_ASSERT_EQUAL(u64_of(d, "NodeId"), u64_of(info, "ID"));
+    CU_ASSERT_EQUAL(cenv_u64(d, "NodeId"), cenv_u64(info, "ID"));
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "Address")), env.datanodes[1].addr);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "Path")), env.datanodes[1].dir);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "Status")), "ReadWrite");
-    CU_ASSERT(u64_of(d, "Total") > 0);
-    CU_ASSERT(u64_of(d, "Available") > 0);
-    CU_ASSERT(u64_of(d, "Used") <= u64_of(d, "Total"));
+    CU_ASSERT(cenv_u64(d, "Total") > 0);
+    CU_ASSERT(cenv_u64(d, "Available") > 0);
+    CU_ASSERT(cenv_u64(d, "Used") <= cenv_u64(d, "Total"));
     json_decref(info);
     json_decref(data);
 }

@@ -28,18 +28,7 @@ static int teardown(void)
     return 0;
 }
 
-static json_t *call(const char *path)
-{
-    char msg[512] = "";
-    json_t *data = NULL;
-    int code = cenv_call(&env, path, &data, msg, sizeof(msg));
-
-    if (code != 0) {
-        fprintf(stderr, "%s: code %d: %s\n", path, code, msg);
-    }
-    CU_ASSERT_EQUAL(code, 0);
-    return data;
-}
+#define call(path) cenv_ok(&env, "%s", path)
 
 /* Status of every data partition of vol whose hosts include addr (or all when addr is NULL):
  * true when all of them have status want. */

@@ -38,9 +38,7 @@ static size_t vol1_ndps, vol1_nmps;
 
 static int suite_init(void)
 {
-    if (cenv_init(&env, "volumes", 1) != 0 || cenv_start_masters(&env) != 0 ||
-        cenv_wait_leader(&env, WAIT_MS) < 0 || cenv_add_datanodes(&env, 3) != 0 ||
-        cenv_add_metanodes(&env, 3) != 0 || !cenv_wait_nodes_active(&env, WAIT_MS)) {
+    if (cenv_init(&env, "volumes", 1) != 0 || cenv_up(&env, 3, 3, WAIT_MS) != 0) {
         return -1;
     }
     return 0;
@@ -54,85 +52,9 @@ static int suite_cleanup(void)
 
 /* --- helpers ---------------------------------------------------------------------------------- */
 
-/* GET the formatted path on the leader: the envelope code, *data for code 0 (may be NULL). */
-static int call(json_t **data, char *msg, size_t msg_size, const char *fmt, va_list ap)
-{
-    char path[2048];
-
-    vsnprintf(path, sizeof(path), fmt, ap);
-    return cenv_call(&env, path, data, msg, msg_size);
-}
-
-__attribute__((format(printf, 1, 2))) static json_t *call_ok(const char *fmt, ...)
-{
-    char msg[512] = "";
-    json_t *data = NULL;
-    va_list ap;
-    int code;
-
-    va_start(ap, fmt);
-    code = call(&data, msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (code != 0) {
-        fprintf(stderr, "%s: code %d: %s\n", fmt, code, msg);
-    }
-    CU_ASSERT_EQUAL(code, 0);
-    return data;
-}
-
-/* The answer is code with exactly msg and null data. */
-__attribute__((format(printf, 3, 4))) static void expect(int code, const char *msg, const char *fmt,
-                                                         ...)
-{
-    char got[512] = "";
-    json_t *data = NULL;
-    va_list ap;
-    int rv;
-
-    va_start(ap, fmt);
-    rv = call(&data, got, sizeof(got), fmt, ap);
-    va_end(ap);
-    if (rv != code || strcmp(got, msg) != 0) {
-        fprintf(stderr, "%s: got %d \"%s\", want %d \"%s\"\n", fmt, rv, got, code, msg);
-    }
-    CU_ASSERT_EQUAL(rv, code);
-    CU_ASSERT_STRING_EQUAL(got, msg);
-    CU_ASSERT_PTR_NULL(data);
-    json_decref(data);
-}
-
-/* A successful answer whose data is exactly the string want. */
-__attribute__((format(printf, 2, 3))) static void expect_text(const char *want, const char *fmt,
-                                                              ...)
-{
-    char msg[512] = "";
-    json_t *data = NULL;
-    va_list ap;
-    int rv;
-
-    va_start(ap, fmt);
-    rv = call(&data, msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (rv != 0 || !json_is_string(data) || strcmp(json_string_value(data), want) != 0) {
-        fprintf(stderr, "%s: got %d \"%s\" %s, want \"%s\"\n", fmt, rv, msg,
-                json_is_string(data) ? json_string_value(data) : "(no text)", want);
-    }
-    CU_ASSERT_EQUAL(rv, 0);
-    CU_ASSERT(json_is_string(data) && strcmp(json_string_value(data), want) == 0);
-    json_decref(data);
-}
-
-static uint64_t u64_of(const json_t *obj, const char *key)
-{
-    return (uint64_t)json_integer_value(json_object_get(obj, key));
-}
-
-static const char *str_of(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-
-    return s != NULL ? s : "";
-}
+#define call_ok(...)           cenv_ok(&env, __VA_ARGS__)
+#define expect(code, msg, ...) cenv_expect(&env, code, msg, true, __VA_ARGS__)
+#define expect_text(want, ...) cenv_expect_text(&env, want, true, __VA_ARGS__)
 
 static double elapsed_ms(uint64_t start)
 {
@@ -242,7 +164,7 @@ static json_t *wait_parts(const char *vol, bool data, size_t n)
 static void check_hosts(const json_t *part, bool data)
 {
     const json_t *hosts = json_object_get(part, data ? "Hosts" : "Members");
-    uint64_t id = u64_of(part, "PartitionID");
+    uint64_t id = cenv_u64(part, "PartitionID");
     char dir[1024];
 
     CU_ASSERT_EQUAL(json_array_size(hosts), 3);
@@ -403,21 +325,21 @@ static void test_create(void)
     dps = wait_parts("vol1", true, 3);
     for (size_t i = 0; i < json_array_size(dps); i++) {
         json_t *dp = json_array_get(dps, i);
-        CU_ASSERT_EQUAL(u64_of(dp, "Status"), 2);
-        CU_ASSERT_EQUAL(u64_of(dp, "ReplicaNum"), 3);
+        CU_ASSERT_EQUAL(cenv_u64(dp, "Status"), 2);
+        CU_ASSERT_EQUAL(cenv_u64(dp, "ReplicaNum"), 3);
         check_hosts(dp, true);
-        vol1_dps[vol1_ndps++] = u64_of(dp, "PartitionID");
+        vol1_dps[vol1_ndps++] = cenv_u64(dp, "PartitionID");
     }
     json_decref(dps);
 
     mps = wait_parts("vol1", false, 3);
     for (size_t i = 0; i < json_array_size(mps); i++) {
         json_t *mp = json_array_get(mps, i);
-        CU_ASSERT_EQUAL(u64_of(mp, "Status"), 2);
-        CU_ASSERT_EQUAL(u64_of(mp, "Start"), i == 0 ? 0 : i * INODE_STEP + 1);
-        CU_ASSERT_EQUAL(u64_of(mp, "End"), i == 2 ? INODE_MAX : (i + 1) * INODE_STEP);
+        CU_ASSERT_EQUAL(cenv_u64(mp, "Status"), 2);
+        CU_ASSERT_EQUAL(cenv_u64(mp, "Start"), i == 0 ? 0 : i * INODE_STEP + 1);
+        CU_ASSERT_EQUAL(cenv_u64(mp, "End"), i == 2 ? INODE_MAX : (i + 1) * INODE_STEP);
         check_hosts(mp, false);
-        vol1_mps[vol1_nmps++] = u64_of(mp, "PartitionID");
+        vol1_mps[vol1_nmps++] = cenv_u64(mp, "PartitionID");
     }
     json_decref(mps);
 
@@ -425,9 +347,9 @@ static void test_create(void)
 
     /* The owner got a user record with CubeFS-shaped keys. */
     user = call_ok("/user/info?user=cfs");
-    CU_ASSERT_STRING_EQUAL(str_of(user, "user_id"), "cfs");
-    CU_ASSERT_EQUAL(strlen(str_of(user, "access_key")), 16);
-    CU_ASSERT_EQUAL(strlen(str_of(user, "secret_key")), 32);
+    CU_ASSERT_STRING_EQUAL(cenv_str(user, "user_id"), "cfs");
+    CU_ASSERT_EQUAL(strlen(cenv_str(user, "access_key")), 16);
+    CU_ASSERT_EQUAL(strlen(cenv_str(user, "secret_key")), 32);
     json_decref(user);
 }
 
@@ -438,34 +360,34 @@ static void test_views(void)
     int code;
 
     vol = call_ok("/admin/getVol?name=vol1");
-    CU_ASSERT_STRING_EQUAL(str_of(vol, "Name"), "vol1");
-    CU_ASSERT_STRING_EQUAL(str_of(vol, "Owner"), "cfs");
-    CU_ASSERT_STRING_EQUAL(str_of(vol, "ZoneName"), "default");
-    CU_ASSERT_STRING_EQUAL(str_of(vol, "Description"), "first");
-    CU_ASSERT_EQUAL(u64_of(vol, "DpReplicaNum"), 3);
-    CU_ASSERT_EQUAL(u64_of(vol, "MpReplicaNum"), 3);
-    CU_ASSERT_EQUAL(u64_of(vol, "Capacity"), 10);
-    CU_ASSERT_EQUAL(u64_of(vol, "Status"), 0);
-    CU_ASSERT_EQUAL(u64_of(vol, "DpCnt"), 3);
-    CU_ASSERT_EQUAL(u64_of(vol, "RwDpCnt"), 3);
-    CU_ASSERT_EQUAL(u64_of(vol, "MpCnt"), 3);
-    CU_ASSERT_EQUAL(u64_of(vol, "MaxMetaPartitionID"), vol1_mps[2]);
-    CU_ASSERT_EQUAL(strlen(str_of(vol, "CreateTime")), 19); /* "2006-01-02 15:04:05" */
+    CU_ASSERT_STRING_EQUAL(cenv_str(vol, "Name"), "vol1");
+    CU_ASSERT_STRING_EQUAL(cenv_str(vol, "Owner"), "cfs");
+    CU_ASSERT_STRING_EQUAL(cenv_str(vol, "ZoneName"), "default");
+    CU_ASSERT_STRING_EQUAL(cenv_str(vol, "Description"), "first");
+    CU_ASSERT_EQUAL(cenv_u64(vol, "DpReplicaNum"), 3);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "MpReplicaNum"), 3);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "Capacity"), 10);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "Status"), 0);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "DpCnt"), 3);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "RwDpCnt"), 3);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "MpCnt"), 3);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "MaxMetaPartitionID"), vol1_mps[2]);
+    CU_ASSERT_EQUAL(strlen(cenv_str(vol, "CreateTime")), 19); /* "2006-01-02 15:04:05" */
     CU_ASSERT(json_is_false(json_object_get(vol, "FollowerRead")));
     CU_ASSERT_PTR_NOT_NULL(json_object_get(vol, "QosInfo"));
     json_decref(vol);
 
     view = call_ok("/client/vol?name=vol1&authKey=%s", AUTH_CFS);
-    CU_ASSERT_STRING_EQUAL(str_of(view, "Name"), "vol1");
-    CU_ASSERT_STRING_EQUAL(str_of(view, "Owner"), "cfs");
+    CU_ASSERT_STRING_EQUAL(cenv_str(view, "Name"), "vol1");
+    CU_ASSERT_STRING_EQUAL(cenv_str(view, "Owner"), "cfs");
     CU_ASSERT_EQUAL(json_array_size(json_object_get(view, "DataPartitions")), 0);
     CU_ASSERT(json_is_array(json_object_get(view, "DataPartitions")));
-    CU_ASSERT_EQUAL(strlen(str_of(json_object_get(view, "OSSSecure"), "AccessKey")), 16);
-    CU_ASSERT_EQUAL(strlen(str_of(json_object_get(view, "OSSSecure"), "SecretKey")), 32);
+    CU_ASSERT_EQUAL(strlen(cenv_str(json_object_get(view, "OSSSecure"), "AccessKey")), 16);
+    CU_ASSERT_EQUAL(strlen(cenv_str(json_object_get(view, "OSSSecure"), "SecretKey")), 32);
     mps = json_object_get(view, "MetaPartitions");
     CU_ASSERT_EQUAL(json_array_size(mps), 3);
     for (size_t i = 0; i < json_array_size(mps); i++) {
-        CU_ASSERT_EQUAL(u64_of(json_array_get(mps, i), "Status"), 2);
+        CU_ASSERT_EQUAL(cenv_u64(json_array_get(mps, i), "Status"), 2);
         check_hosts(json_array_get(mps, i), false);
     }
     json_decref(view);
@@ -477,22 +399,22 @@ static void test_views(void)
     code = call_with_header("/client/vol?name=vol1", "Skip-Owner-Validation: true", msg,
                             sizeof(msg), &view);
     CU_ASSERT_EQUAL(code, 0);
-    CU_ASSERT_STRING_EQUAL(str_of(view, "Name"), "vol1");
+    CU_ASSERT_STRING_EQUAL(cenv_str(view, "Name"), "vol1");
     json_decref(view);
 
     list = call_ok("/vol/list?keywords=ol1");
     CU_ASSERT_EQUAL(json_array_size(list), 1);
-    CU_ASSERT_STRING_EQUAL(str_of(json_array_get(list, 0), "Name"), "vol1");
-    CU_ASSERT_EQUAL(u64_of(json_array_get(list, 0), "TotalSize"), 10ULL << 30);
+    CU_ASSERT_STRING_EQUAL(cenv_str(json_array_get(list, 0), "Name"), "vol1");
+    CU_ASSERT_EQUAL(cenv_u64(json_array_get(list, 0), "TotalSize"), 10ULL << 30);
     json_decref(list);
     list = call_ok("/vol/list?keywords=zzz");
     CU_ASSERT_EQUAL(json_array_size(list), 0);
     json_decref(list);
 
     stat = call_ok("/client/volStat?name=vol1");
-    CU_ASSERT_STRING_EQUAL(str_of(stat, "Name"), "vol1");
-    CU_ASSERT_EQUAL(u64_of(stat, "TotalSize"), 10ULL << 30);
-    CU_ASSERT_STRING_EQUAL(str_of(stat, "UsedRatio"), "0.00");
+    CU_ASSERT_STRING_EQUAL(cenv_str(stat, "Name"), "vol1");
+    CU_ASSERT_EQUAL(cenv_u64(stat, "TotalSize"), 10ULL << 30);
+    CU_ASSERT_STRING_EQUAL(cenv_str(stat, "UsedRatio"), "0.00");
     json_decref(stat);
 }
 
@@ -535,9 +457,9 @@ static void test_add_dps(void)
     vol1_ndps = 0;
     for (size_t i = 0; i < json_array_size(dps); i++) {
         json_t *dp = json_array_get(dps, i);
-        CU_ASSERT_EQUAL(u64_of(dp, "Status"), 2);
+        CU_ASSERT_EQUAL(cenv_u64(dp, "Status"), 2);
         check_hosts(dp, true);
-        vol1_dps[vol1_ndps++] = u64_of(dp, "PartitionID");
+        vol1_dps[vol1_ndps++] = cenv_u64(dp, "PartitionID");
     }
     json_decref(dps);
 }
@@ -570,19 +492,19 @@ static void test_split_mp(void)
     mps = wait_parts("vol1", false, 4);
     for (size_t i = 0; i < json_array_size(mps); i++) {
         json_t *mp = json_array_get(mps, i);
-        if (u64_of(mp, "PartitionID") == vol1_mps[2]) {
+        if (cenv_u64(mp, "PartitionID") == vol1_mps[2]) {
             old = mp;
-        } else if (u64_of(mp, "Start") == end + 1) {
+        } else if (cenv_u64(mp, "Start") == end + 1) {
             added = mp;
         }
     }
     CU_ASSERT_PTR_NOT_NULL_FATAL(old);
     CU_ASSERT_PTR_NOT_NULL_FATAL(added);
-    CU_ASSERT_EQUAL(u64_of(old, "End"), end);
-    CU_ASSERT_EQUAL(u64_of(added, "End"), INODE_MAX);
-    CU_ASSERT_EQUAL(u64_of(added, "Status"), 2);
+    CU_ASSERT_EQUAL(cenv_u64(old, "End"), end);
+    CU_ASSERT_EQUAL(cenv_u64(added, "End"), INODE_MAX);
+    CU_ASSERT_EQUAL(cenv_u64(added, "Status"), 2);
     check_hosts(added, false);
-    vol1_mps[vol1_nmps++] = u64_of(added, "PartitionID");
+    vol1_mps[vol1_nmps++] = cenv_u64(added, "PartitionID");
 
     snprintf(needle, sizeof(needle), "\"end\":%llu", (unsigned long long)end);
     for (size_t i = 0; i < json_array_size(json_object_get(old, "Members")); i++) {
@@ -630,11 +552,11 @@ static void test_update(void)
     expect_text("update vol[vol1] successfully\n", "/vol/update?name=vol1&authKey=%s&replicaNum=2",
                 AUTH_CFS);
     vol = call_ok("/admin/getVol?name=vol1");
-    CU_ASSERT_EQUAL(u64_of(vol, "Capacity"), 20);
-    CU_ASSERT_EQUAL(u64_of(vol, "DpReplicaNum"), 2);
-    CU_ASSERT_EQUAL(u64_of(vol, "MpReplicaNum"), 3);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "Capacity"), 20);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "DpReplicaNum"), 2);
+    CU_ASSERT_EQUAL(cenv_u64(vol, "MpReplicaNum"), 3);
     CU_ASSERT(json_is_true(json_object_get(vol, "FollowerRead")));
-    CU_ASSERT_STRING_EQUAL(str_of(vol, "Description"), "hello");
+    CU_ASSERT_STRING_EQUAL(cenv_str(vol, "Description"), "hello");
     json_decref(vol);
     expect(2,
            "args [replicaNum] is not legal, val 3: may not be larger than the volume's 2 replicas",
@@ -690,13 +612,13 @@ static void test_concurrent_updates(void)
     for (int t = 0; t < UPDATERS; t += 2) {
         char want[32];
         snprintf(want, sizeof(want), "c%dn%d", t, UPDATES - 1);
-        last_desc = last_desc || strcmp(str_of(vol, "Description"), want) == 0;
+        last_desc = last_desc || strcmp(cenv_str(vol, "Description"), want) == 0;
         last_capacity =
-            last_capacity || u64_of(vol, "Capacity") == (uint64_t)capacity_of(t + 1, UPDATES - 1);
+            last_capacity || cenv_u64(vol, "Capacity") == (uint64_t)capacity_of(t + 1, UPDATES - 1);
     }
     CU_ASSERT(last_desc);
     CU_ASSERT(last_capacity);
-    CU_ASSERT_EQUAL(u64_of(vol, "DpReplicaNum"), 2); /* the other fields are left alone */
+    CU_ASSERT_EQUAL(cenv_u64(vol, "DpReplicaNum"), 2); /* the other fields are left alone */
     json_decref(vol);
     expect_text("update vol[vol1] successfully\n", "/vol/update?name=vol1&authKey=%s&capacity=20",
                 AUTH_CFS);
@@ -774,8 +696,8 @@ static bool counts_reached(struct cenv *e, void *arg)
     bool ok;
 
     snprintf(path, sizeof(path), "/admin/getVol?name=%s", w->vol);
-    ok = cenv_call(e, path, &vol, NULL, 0) == 0 && u64_of(vol, "RwDpCnt") == w->rw &&
-         u64_of(vol, "DpCnt") == w->total;
+    ok = cenv_call(e, path, &vol, NULL, 0) == 0 && cenv_u64(vol, "RwDpCnt") == w->rw &&
+         cenv_u64(vol, "DpCnt") == w->total;
     json_decref(vol);
     return ok;
 }
