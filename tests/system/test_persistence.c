@@ -4,6 +4,7 @@
  * killed. One master, 3 data nodes, 3 meta nodes. */
 #include "common/clock.h"
 #include "tests/support/cluster_env.h"
+#include "tests/support/proc.h"
 #include "tests/support/test_support.h"
 
 #include <signal.h>
@@ -190,10 +191,54 @@ static void test_state_survives_kill9(void)
     restart_master_and_compare(SIGKILL);
 }
 
+static bool exited(void *arg)
+{
+    return !proc_alive(*(pid_t *)arg);
+}
+
+/* A master pointed at another cluster's data refuses to start and says why; the data is left
+ * as it was. */
+static void test_other_cluster_refused(void)
+{
+    char config[600], log[600];
+    char *text, *other;
+    size_t len;
+    FILE *out;
+    pid_t pid;
+
+    cenv_stop_master(&env, 0, SIGTERM);
+    text = test_read_file(env.masters[0].config, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    other = strstr(text, "\"clusterName\":\"cenv\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+    memcpy(other, "\"clusterName\":\"oth2\"", strlen("\"clusterName\":\"oth2\""));
+    snprintf(config, sizeof(config), "%s.other", env.masters[0].config);
+    snprintf(log, sizeof(log), "%s.other", env.masters[0].log);
+    out = fopen(config, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(fwrite(text, 1, len, out), len);
+    fclose(out);
+    free(text);
+    pid = proc_spawn((char *const[]){(char *)proc_binary("master/cfs-master"), "-c", config, NULL},
+                     log);
+    CU_ASSERT_TRUE_FATAL(pid > 0);
+    CU_ASSERT_TRUE(proc_wait_until(exited, &pid, 10000));
+    text = test_read_file(log, &len);
+    CU_ASSERT_PTR_NOT_NULL(text != NULL ? strstr(text, "holds cluster \"cenv\" but clusterName is "
+                                                       "\"oth2\"; refusing")
+                                        : NULL);
+    free(text);
+    /* Started with its own config again, it serves what it had. */
+    CU_ASSERT_EQUAL_FATAL(cenv_start_master(&env, 0), 0);
+    CU_ASSERT_TRUE(cenv_wait_leader(&env, 15000) == 0);
+    json_decref(call("/admin/getVol?name=persist1"));
+}
+
 static const struct test_case cases[] = {
     {"dead_data_node_turns_partitions_read_only", test_dead_data_node_turns_partitions_read_only},
     {"state_survives_clean_restart", test_state_survives_clean_restart},
     {"state_survives_kill9", test_state_survives_kill9},
+    {"other_cluster_refused", test_other_cluster_refused},
     {NULL, NULL},
 };
 
