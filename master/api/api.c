@@ -196,8 +196,8 @@ static bool intercept(struct http_req *r, const struct http_route *route, void *
     char url[2048];
 
     if (m->ready) {
-        /* The client views must show every change a client was told succeeded. */
-        if (route->flags & ROUTE_FOLLOWER_READ) {
+        /* Statuses and views must show every change a client was told succeeded. */
+        if (!(route->flags & ROUTE_NO_STATUS)) {
             master_refresh_pending(m);
         }
         return false;

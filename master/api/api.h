@@ -9,8 +9,11 @@ struct master;
 
 /* Route flags the interceptor reads. */
 enum {
-    ROUTE_ANY_MASTER = 1u << 0,   /* served by every master (getIp, metrics) */
-    ROUTE_FOLLOWER_READ = 1u << 1 /* served by followers when followerRead is on */
+    ROUTE_ANY_MASTER = 1u << 0,    /* served by every master (getIp, metrics) */
+    ROUTE_FOLLOWER_READ = 1u << 1, /* served by followers when followerRead is on */
+    /* Needs no status refresh that a recent change asked for (master_refresh_pending()): it
+     * reads at most a volume's used space, which only heartbeats change. */
+    ROUTE_NO_STATUS = 1u << 2
 };
 
 int api_init(struct master *m, char *errmsg);

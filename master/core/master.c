@@ -196,8 +196,9 @@ out:
 /* A refresh walks every partition on the loop thread (milliseconds for a few hundred). Mutations
  * ask for one each; under a stream of them, refreshes are spaced so that they take at most about
  * a twenty-fifth of the loop: at least REFRESH_GAP_MIN_MS apart, and REFRESH_GAP_FACTOR times the
- * last refresh's duration. A client read of the views runs a pending refresh first
- * (master_refresh_pending), so a client that was answered success reads its write. */
+ * last refresh's duration. Every request but those marked ROUTE_NO_STATUS runs a pending
+ * refresh first (master_refresh_pending), so a client that was answered success reads its
+ * write. */
 #define REFRESH_GAP_MIN_MS 20
 #define REFRESH_GAP_FACTOR 25
 
