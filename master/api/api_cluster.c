@@ -302,6 +302,15 @@ out:
     return rv;
 }
 
+/* Beyond CubeFS's NodeView: which master leads, and what the others are to Raft. */
+static const char *master_role(const struct master *m, const struct raft_node_member *member)
+{
+    if (member->id == m->leader_id) {
+        return "leader";
+    }
+    return member->role == RAFT_NODE_VOTER ? "follower" : raft_node_role_name(member->role);
+}
+
 /* MasterNodes from the Raft configuration, as node views of their HTTP addresses. Status: this
  * master (the leader answering) is up; another member is up when the leader heard from it
  * within the last election timeout. A master takes no partitions: with no capacity its view is
@@ -316,13 +325,20 @@ static int master_views(struct master *m, const struct node_ops_view_env *env, j
         struct store_node rec = {.id = members[i].id};
         struct topo_node node = {.kind = TOPO_META, .id = members[i].id};
         struct node_ops_source src = {.rec = &rec, .node = &node};
+        json_t *view;
         if (master_http_addr_of(m, members[i].id, rec.addr, sizeof(rec.addr)) != 0) {
             snprintf(rec.addr, sizeof(rec.addr), "%s", members[i].addr);
         }
         node.active =
             members[i].id == m->cfg.id ||
             (members[i].contact_ms != 0 && members[i].contact_ms + timeout >= env->now_ms);
-        if (json_array_append_new(list, node_ops_node_view(&src, env)) != 0) {
+        view = node_ops_node_view(&src, env);
+        if (view == NULL ||
+            json_object_set_new(view, "Role", json_string(master_role(m, &members[i]))) != 0) {
+            json_decref(view);
+            return -ENOMEM;
+        }
+        if (json_array_append_new(list, view) != 0) {
             return -ENOMEM;
         }
     }

@@ -366,18 +366,6 @@ static void raft_remove(struct http_req *r, void *arg)
 /* --- status and the followers' copy ------------------------------------------------------------
  */
 
-static const char *role_name(int role)
-{
-    switch (role) {
-    case RAFT_NODE_VOTER:
-        return "voter";
-    case RAFT_NODE_SPARE:
-        return "spare";
-    default:
-        return "standby";
-    }
-}
-
 static json_t *members_view(struct master *m)
 {
     struct raft_node_member members[RAFT_NODE_MAX_MEMBERS];
@@ -387,11 +375,11 @@ static json_t *members_view(struct master *m)
     for (size_t i = 0; list != NULL && i < n && i < RAFT_NODE_MAX_MEMBERS; i++) {
         char addr[MASTER_ADDR_SIZE] = "";
         master_http_addr_of(m, members[i].id, addr, sizeof(addr));
-        if (json_array_append_new(list,
-                                  json_pack("{s:I,s:s,s:s,s:s,s:b}", "ID",
-                                            (json_int_t)members[i].id, "Addr", addr, "RaftAddr",
-                                            members[i].addr, "Role", role_name(members[i].role),
-                                            "Leader", members[i].id == m->leader_id)) != 0) {
+        if (json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:b}", "ID",
+                                                  (json_int_t)members[i].id, "Addr", addr,
+                                                  "RaftAddr", members[i].addr, "Role",
+                                                  raft_node_role_name(members[i].role), "Leader",
+                                                  members[i].id == m->leader_id)) != 0) {
             json_decref(list);
             list = NULL;
         }

@@ -491,6 +491,18 @@ bool raft_node_is_leader(struct raft_node *n)
     return !n->closing && raft_state(&n->raft) == RAFT_LEADER;
 }
 
+const char *raft_node_role_name(enum raft_node_role role)
+{
+    switch (role) {
+    case RAFT_NODE_VOTER:
+        return "voter";
+    case RAFT_NODE_SPARE:
+        return "spare";
+    default:
+        return "standby";
+    }
+}
+
 const char *raft_node_state_name(struct raft_node *n)
 {
     switch (n->closing ? RAFT_UNAVAILABLE : raft_state(&n->raft)) {

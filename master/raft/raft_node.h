@@ -88,6 +88,9 @@ int raft_node_barrier(struct raft_node *n, raft_node_done_cb cb, void *arg);
 
 bool raft_node_is_leader(struct raft_node *n);
 
+/* "voter", "spare" or "standby". */
+const char *raft_node_role_name(enum raft_node_role role);
+
 /* This member's Raft state: "leader", "follower", "candidate" or "unavailable". */
 const char *raft_node_state_name(struct raft_node *n);
 

@@ -149,6 +149,11 @@ static const char *const node_view_keys[] = {
     "Addr", "Status", "DomainAddr", "ID", "IsWritable", "MediaType", "ForbidWriteOpOfProtoVer0",
     NULL};
 
+/* MasterNodes add which master leads and what the others are to Raft. */
+static const char *const master_view_keys[] = {
+    "Addr", "Status", "DomainAddr", "ID", "IsWritable", "MediaType", "ForbidWriteOpOfProtoVer0",
+    "Role", NULL};
+
 static json_t *find_addr(json_t *list, const char *addr)
 {
     size_t i;
@@ -274,7 +279,8 @@ static void test_get_cluster(void)
     masters = json_object_get(c, "MasterNodes");
     CU_ASSERT_EQUAL_FATAL(json_array_size(masters), 1);
     m = json_array_get(masters, 0);
-    expect_keys(m, node_view_keys);
+    expect_keys(m, master_view_keys);
+    CU_ASSERT_STRING_EQUAL(cenv_str(m, "Role"), "leader");
     CU_ASSERT_STRING_EQUAL(cenv_str(m, "Addr"), env.masters[0].addr);
     CU_ASSERT_TRUE(json_is_true(json_object_get(m, "Status")));
     CU_ASSERT_EQUAL(int_of(m, "ID"), 1);

@@ -145,8 +145,10 @@ static void test_one_leader(void)
     CU_ASSERT_EQUAL(json_array_size(list), 3);
     json_array_foreach(list, i, item)
     {
-        CU_ASSERT_STRING_EQUAL(cenv_str(item, "Addr"), addr_of((int)cenv_u64(item, "ID") - 1));
+        int id = (int)cenv_u64(item, "ID");
+        CU_ASSERT_STRING_EQUAL(cenv_str(item, "Addr"), addr_of(id - 1));
         CU_ASSERT_TRUE(json_is_true(json_object_get(item, "Status")));
+        CU_ASSERT_STRING_EQUAL(cenv_str(item, "Role"), id - 1 == leader ? "leader" : "follower");
     }
     json_decref(cluster);
 }
