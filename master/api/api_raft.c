@@ -25,7 +25,6 @@
 #include "master/core/workers.h"
 #include "master/raft/raft_node.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,16 +291,18 @@ static void membership_run(struct api_op *op)
 static int parse_id(struct http_req *r, uint64_t *id)
 {
     const char *v = http_req_param(r, "id");
-    char *end;
+    bool parsed;
 
     if (v == NULL || v[0] == '\0') {
         http_req_reply_error(r, API_PARAM_ERROR, "parameter id not found");
         return -1;
     }
-    *id = isdigit((unsigned char)v[0]) ? strtoull(v, &end, 10) : 0;
-    if (!isdigit((unsigned char)v[0]) || *end != '\0' || *id == 0) {
-        http_req_reply_error(r, API_PARAM_ERROR,
-                             "strconv.ParseUint: parsing \"%s\": invalid syntax", v);
+    parsed = params_parse_uint(v, id);
+    if (!parsed || *id == 0) {
+        /* Digits that do not parse: too large for the store (Go's wording for that). */
+        http_req_reply_error(r, API_PARAM_ERROR, "strconv.ParseUint: parsing \"%.64s\": %s", v,
+                             !parsed && v[strspn(v, "0123456789")] == '\0' ? "value out of range"
+                                                                           : "invalid syntax");
         return -1;
     }
     return 0;

@@ -16,8 +16,6 @@
 #include "master/core/master.h"
 #include "master/core/workers.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,8 +288,6 @@ static bool has_value(struct http_req *r, const char *name)
 static int arg_uint(struct http_req *r, const char *name, bool required, uint64_t *out)
 {
     const char *v = http_req_param(r, name);
-    unsigned long long u;
-    char *end;
 
     if (v == NULL || v[0] == '\0') {
         if (required) {
@@ -300,13 +296,10 @@ static int arg_uint(struct http_req *r, const char *name, bool required, uint64_
         }
         return 0;
     }
-    errno = 0;
-    u = strtoull(v, &end, 10);
-    if (!isdigit((unsigned char)v[0]) || errno != 0 || *end != '\0') {
+    if (!params_parse_uint(v, out)) {
         http_req_reply_error(r, API_PARAM_ERROR, "args [%s] is not legal, val %.64s", name, v);
         return -1;
     }
-    *out = u;
     return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,25 +31,31 @@ int params_str(struct http_req *r, const char *name, bool required, const char *
     return 0;
 }
 
+bool params_parse_uint(const char *v, uint64_t *out)
+{
+    char *end;
+    unsigned long long u;
+
+    if (!isdigit((unsigned char)v[0])) {
+        return false;
+    }
+    errno = 0;
+    u = strtoull(v, &end, 10);
+    if (errno != 0 || *end != '\0' || u > INT64_MAX) {
+        return false;
+    }
+    *out = u;
+    return true;
+}
+
 int params_u64(struct http_req *r, const char *name, bool required, uint64_t *out)
 {
     const char *v = http_req_param(r, name);
-    char *end;
-    uint64_t u;
 
     if (v == NULL || v[0] == '\0') {
         return required ? missing(r, name) : 0;
     }
-    if (!isdigit((unsigned char)v[0])) {
-        return mismatch(r, name);
-    }
-    errno = 0;
-    u = strtoull(v, &end, 10);
-    if (errno != 0 || *end != '\0') {
-        return mismatch(r, name);
-    }
-    *out = u;
-    return 0;
+    return params_parse_uint(v, out) ? 0 : mismatch(r, name);
 }
 
 int params_bool(struct http_req *r, const char *name, bool required, bool *out)

@@ -14,7 +14,12 @@
 /* A string; optional ones leave *out untouched when absent. */
 int params_str(struct http_req *r, const char *name, bool required, const char **out);
 
-/* Unsigned decimal; a value that is not one answers "parameter <name> not match". */
+/* True with *out when v is an unsigned decimal up to INT64_MAX: the store keeps numbers as JSON
+ * integers (int64), so a larger one could never be committed. */
+bool params_parse_uint(const char *v, uint64_t *out);
+
+/* Unsigned decimal (params_parse_uint()); a value that is not one answers "parameter <name> not
+ * match". */
 int params_u64(struct http_req *r, const char *name, bool required, uint64_t *out);
 
 /* Go's strconv.ParseBool spellings: 1 t T TRUE true True, 0 f F FALSE false False. */

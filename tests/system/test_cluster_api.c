@@ -392,6 +392,9 @@ static void test_node_info(void)
                  "loadFactor=&maxDpCntLimit=&maxMpCntLimit=&clientIDKey=&batchCount=",
                  2, "parameter batchCount not found");
     expect_error("/admin/setNodeInfo?batchCount=x", 2, "parameter batchCount not match");
+    /* Above INT64_MAX: the store could not keep it, so it is refused before Raft. */
+    expect_error("/admin/setNodeInfo?batchCount=9223372036854775808", 2,
+                 "parameter batchCount not match");
     expect_error("/admin/setNodeInfo?maxDpCntLimit=-3", 2, "parameter maxDpCntLimit not match");
     expect_error("/admin/setNodeInfo?loadFactor=-1", 2, "parameter loadFactor not match");
     expect_string_data("/admin/setNodeInfo?markDeleteRate=&deleteWorkerSleepMs=&autoRepairRate=&"

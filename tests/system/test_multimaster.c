@@ -179,6 +179,8 @@ static void test_raft_routes(void)
     expect_leader_error("/raftNode/add", 2, "parameter id not found");
     expect_leader_error("/raftNode/remove?id=x&addr=127.0.0.1:1", 2,
                         "strconv.ParseUint: parsing \"x\": invalid syntax");
+    expect_leader_error("/raftNode/add?id=18446744073709551615&addr=127.0.0.1:1", 2,
+                        "strconv.ParseUint: parsing \"18446744073709551615\": value out of range");
     expect_leader_error("/raftNode/add?id=9", 2, "parameter addr not found");
     expect_leader_error("/raftNode/add?id=9&addr=nope", 2, "parameter addr not match");
     expect_leader_error("/raftNode/add?id=9&addr=127.0.0.1:1000&raftAddr=nope", 2,

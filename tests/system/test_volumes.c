@@ -233,6 +233,10 @@ static void test_bad_params(void)
            "/admin/createVol?name=vol1&capacity=0&owner=cfs");
     expect(2, "args [mpCount] is not legal, val x",
            "/admin/createVol?name=vol1&capacity=10&owner=cfs&mpCount=x");
+    expect(2, "args [capacity] is not legal, val 18446744073709551615",
+           "/admin/createVol?name=vol1&capacity=18446744073709551615&owner=cfs");
+    expect(2, "parameter capacity not match",
+           "/vol/update?name=nosuchvol&authKey=x&capacity=9223372036854775808");
     expect(2, "args [replicaNum] is not legal, val 4: 1, 2 or 3 replicas",
            "/admin/createVol?name=vol1&capacity=10&owner=cfs&replicaNum=4");
     expect(2, "args [dpCount] is not legal, val 201: at most 200 data partitions",
