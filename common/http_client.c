@@ -106,6 +106,10 @@ size_t http_body_write(char *ptr, size_t size, size_t nmemb, void *body)
     struct http_body *b = body;
     size_t n = size * nmemb;
 
+    if (b->max != 0 && b->len + n > b->max) {
+        b->too_big = true;
+        return 0;
+    }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap == 0 ? 4096 : b->cap;
         char *p;

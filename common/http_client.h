@@ -60,11 +60,14 @@ int http_client_call(struct http_client *c, const char *method, const char *path
 
 /* A response body growing as libcurl delivers it (CURLOPT_WRITEFUNCTION http_body_write,
  * CURLOPT_WRITEDATA a zeroed struct http_body), NUL-terminated; free(data) when done. Out of
- * memory aborts the transfer (CURLE_WRITE_ERROR). */
+ * memory, or a body longer than max (when max is set; too_big says so), aborts the transfer
+ * (CURLE_WRITE_ERROR). */
 struct http_body {
     char *data;
     size_t len;
     size_t cap;
+    size_t max; /* 0: no bound */
+    bool too_big;
 };
 size_t http_body_write(char *ptr, size_t size, size_t nmemb, void *body);
 

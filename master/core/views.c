@@ -35,32 +35,10 @@ struct fetch {
     char url[MASTER_ADDR_SIZE + 64];
     uint32_t timeout_ms;
     long status;
-    char *body;
-    size_t len;
+    struct http_body body;
     uint64_t applied; /* the VIEWS_APPLIED_HEADER of the answer */
-    bool too_big;
     char error[CURL_ERROR_SIZE];
 };
-
-static size_t body_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct fetch *f = arg;
-    size_t n = size * nmemb;
-    char *grown;
-
-    if (f->len + n > VIEWS_MAX_BYTES) {
-        f->too_big = true;
-        return 0;
-    }
-    grown = realloc(f->body, f->len + n);
-    if (grown == NULL) {
-        return 0;
-    }
-    memcpy(grown + f->len, ptr, n);
-    f->body = grown;
-    f->len += n;
-    return n;
-}
 
 static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -89,8 +67,8 @@ static void fetch_run(void *arg)
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->timeout_ms);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, f->error);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &f->body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
     if (curl_easy_perform(c) == CURLE_OK) {
@@ -113,19 +91,19 @@ static void fetch_done(void *arg)
     }
     if (f->status != 200 || f->applied == 0) {
         log_debug("copying client views from %s: %s", f->url,
-                  f->too_big      ? "copy too large"
+                  f->body.too_big ? "copy too large"
                   : f->status > 0 ? "not answered by a ready leader"
                                   : f->error);
         goto out;
     }
-    if (pstate_import(m->pstate, f->body, f->len, errmsg) != 0) {
+    if (pstate_import(m->pstate, f->body.data, f->body.len, errmsg) != 0) {
         log_warn("copying client views from %s: %s", f->url, errmsg);
         goto out;
     }
     v->copied_ms = clock_mono_ms();
     v->copied_index = f->applied;
 out:
-    free(f->body);
+    free(f->body.data);
     free(f);
 }
 
@@ -151,6 +129,7 @@ static void tick_cb(uv_timer_t *h)
     }
     f->v = v;
     f->leader_id = m->leader_id;
+    f->body.max = VIEWS_MAX_BYTES;
     snprintf(f->url, sizeof(f->url), "http://%s/internal/clientViews", leader);
     /* A copy that takes longer than a check interval is late anyway; 1 s is the floor. */
     f->timeout_ms = m->cfg.partition_check_ms > 1000 ? m->cfg.partition_check_ms : 1000;

@@ -473,6 +473,31 @@ static void test_new_rejects_bad_lists(void)
     http_client_free(c);
 }
 
+/* The libcurl body buffer grows across chunks and keeps a NUL after them; with a bound, the
+ * chunk that would pass it aborts the transfer and says so. */
+static void test_body_buffer(void)
+{
+    struct http_body b = {0};
+    struct http_body capped = {.max = 10};
+    char chunk[3000];
+
+    memset(chunk, 'x', sizeof(chunk));
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(http_body_write(chunk, 1, sizeof(chunk), &b), sizeof(chunk));
+    }
+    CU_ASSERT_EQUAL(b.len, 3 * sizeof(chunk));
+    CU_ASSERT_EQUAL(strlen(b.data), 3 * sizeof(chunk));
+    free(b.data);
+
+    CU_ASSERT_EQUAL(http_body_write("hello", 1, 5, &capped), 5);
+    CU_ASSERT_EQUAL(http_body_write("world", 1, 5, &capped), 5);
+    CU_ASSERT_FALSE(capped.too_big);
+    CU_ASSERT_EQUAL(http_body_write("!", 1, 1, &capped), 0);
+    CU_ASSERT_TRUE(capped.too_big);
+    CU_ASSERT_STRING_EQUAL(capped.data, "helloworld");
+    free(capped.data);
+}
+
 static void test_escape(void)
 {
     char buf[64];
@@ -580,6 +605,7 @@ static const struct test_case cases[] = {
     {"envelope_malformed", test_envelope_malformed},
     {"new_rejects_bad_lists", test_new_rejects_bad_lists},
     {"escape", test_escape},
+    {"body_buffer", test_body_buffer},
     {"threads_share_client", test_threads_share_client},
     {"mock_stop_with_idle_connection", test_mock_stop_with_idle_connection},
     {"mock_start_fails_on_taken_port", test_mock_start_fails_on_taken_port},
