@@ -227,44 +227,92 @@ int cenv_stop_node(struct cenv *e, bool data, size_t i, int sig)
     return status;
 }
 
-static long http_at(const char *addr, const char *path, const char *body, bool follow, int *code,
-                    char *msg, size_t msg_size, json_t **data)
+static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct cenv_reply *r = arg;
+    size_t n = size * nmemb;
+
+    /* With redirects followed, the last response's headers win. */
+    if (!http_header_value(ptr, n, "location", r->location, sizeof(r->location)) &&
+        !http_header_value(ptr, n, "retry-after", r->retry_after, sizeof(r->retry_after))) {
+        http_header_value(ptr, n, "content-type", r->ctype, sizeof(r->ctype));
+    }
+    return n;
+}
+
+long cenv_request(const char *addr, const char *path, const char *body, const char *ctype,
+                  bool follow, struct cenv_reply *out)
 {
     CURL *c = curl_easy_init();
+    struct curl_slist *headers = NULL;
     struct http_body b = {0};
-    char url[2048];
-    long status = -1;
+    char url[2048], line[160];
 
-    if (data != NULL) {
-        *data = NULL;
-    }
+    memset(out, 0, sizeof(*out));
+    out->status = -1;
+    out->code = -1;
     if (c == NULL) {
         return -1;
     }
     snprintf(url, sizeof(url), "http://%s%s", addr, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     if (body != NULL) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    }
-    if (curl_easy_perform(c) == CURLE_OK) {
-        char text[512] = "";
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        if (b.data != NULL && code != NULL &&
-            http_envelope_parse(b.data, b.len, code, text, sizeof(text), data, NULL) != 0) {
-            *code = -1;
-        }
-        if (msg != NULL && code != NULL && *code >= 0) {
-            snprintf(msg, msg_size, "%s", text);
+        if (ctype != NULL) {
+            snprintf(line, sizeof(line), "Content-Type: %s", ctype);
+            headers = curl_slist_append(headers, line);
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
         }
     }
-    free(b.data);
+    out->curl_code = (int)curl_easy_perform(c);
+    out->body = b.data;
+    out->len = b.len;
+    if (out->curl_code == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+        curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &out->redirects);
+        if (out->body != NULL && http_envelope_parse(out->body, out->len, &out->code, out->msg,
+                                                     sizeof(out->msg), &out->data, NULL) != 0) {
+            out->code = -1;
+        }
+    }
+    curl_slist_free_all(headers);
     curl_easy_cleanup(c);
+    return out->status;
+}
+
+void cenv_reply_clear(struct cenv_reply *r)
+{
+    json_decref(r->data);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+static long http_at(const char *addr, const char *path, const char *body, bool follow, int *code,
+                    char *msg, size_t msg_size, json_t **data)
+{
+    struct cenv_reply r;
+    long status = cenv_request(addr, path, body, NULL, follow, &r);
+
+    if (code != NULL) {
+        *code = r.code;
+    }
+    if (msg != NULL && r.code >= 0) {
+        snprintf(msg, msg_size, "%s", r.msg);
+    }
+    if (data != NULL) {
+        *data = r.data;
+        r.data = NULL;
+    }
+    cenv_reply_clear(&r);
     return status;
 }
 

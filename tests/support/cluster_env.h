@@ -65,6 +65,27 @@ int cenv_up(struct cenv *e, size_t ndata, size_t nmeta, uint32_t timeout_ms);
 /* Wait until every running data and meta node is registered and active. */
 bool cenv_wait_nodes_active(struct cenv *e, uint32_t timeout_ms);
 
+/* One HTTP exchange. */
+struct cenv_reply {
+    long status;        /* HTTP status, -1 when no answer */
+    int curl_code;      /* CURLcode of the exchange */
+    long redirects;     /* redirects followed */
+    char location[512]; /* Location header of a 3xx (not followed) */
+    char retry_after[32];
+    char ctype[128];
+    int code; /* envelope code, -1 when the body is not an envelope */
+    char msg[512];
+    json_t *data; /* envelope data (owned) */
+    char *body;   /* raw body, NUL-terminated (owned) */
+    size_t len;
+};
+
+/* GET (body NULL) or POST body to http://addr path, following redirects or not; ctype NULL
+ * posts a form. Returns the status; free out with cenv_reply_clear(). */
+long cenv_request(const char *addr, const char *path, const char *body, const char *ctype,
+                  bool follow, struct cenv_reply *out);
+void cenv_reply_clear(struct cenv_reply *r);
+
 /* GET (POST when body is not NULL) path on master i without following redirects. Returns the
  * HTTP status; *code, *msg (may be NULL) and *data (new reference, may be NULL) come from the
  * envelope when there is one. */

@@ -1,7 +1,6 @@
 #include "tests/support/masters.h"
 
 #include "common/clock.h"
-#include "common/http_client.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -9,99 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REQUEST_TIMEOUT_MS 20000L
-#define VIEW_WAIT_MS       20000
-
-/* --- HTTP ------------------------------------------------------------------------------------- */
-
-static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    struct mm_reply *r = arg;
-    size_t n = size * nmemb;
-
-    /* With redirects followed, the last response's headers win. */
-    if (!http_header_value(ptr, n, "location", r->location, sizeof(r->location)) &&
-        !http_header_value(ptr, n, "retry-after", r->retry_after, sizeof(r->retry_after))) {
-        http_header_value(ptr, n, "content-type", r->ctype, sizeof(r->ctype));
-    }
-    return n;
-}
-
-long mm_request(const char *addr, const char *path, const char *body, const char *ctype,
-                bool follow, struct mm_reply *out)
-{
-    CURL *c = curl_easy_init();
-    struct curl_slist *headers = NULL;
-    struct http_body b = {0};
-    char url[2048], line[160];
-
-    memset(out, 0, sizeof(*out));
-    out->status = -1;
-    out->code = -1;
-    if (c == NULL) {
-        return -1;
-    }
-    snprintf(url, sizeof(url), "http://%s%s", addr, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        if (ctype != NULL) {
-            snprintf(line, sizeof(line), "Content-Type: %s", ctype);
-            headers = curl_slist_append(headers, line);
-            curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-        }
-    }
-    out->curl_code = (int)curl_easy_perform(c);
-    out->body = b.data;
-    out->len = b.len;
-    if (out->curl_code == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-        curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &out->redirects);
-        if (out->body != NULL && http_envelope_parse(out->body, out->len, &out->code, out->msg,
-                                                     sizeof(out->msg), &out->data, NULL) != 0) {
-            out->code = -1;
-        }
-    }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(c);
-    return out->status;
-}
-
-void mm_reply_clear(struct mm_reply *r)
-{
-    json_decref(r->data);
-    free(r->body);
-    memset(r, 0, sizeof(*r));
-}
+#define VIEW_WAIT_MS 20000
 
 /* --- state ------------------------------------------------------------------------------------ */
 
 json_t *mm_status(struct cenv *e, size_t i)
 {
-    struct mm_reply r = {0};
+    struct cenv_reply r = {0};
     json_t *data = NULL;
 
     if (e->masters[i].pid > 0 &&
-        mm_request(e->masters[i].addr, "/raftNode/status", NULL, NULL, false, &r) == 200 &&
+        cenv_request(e->masters[i].addr, "/raftNode/status", NULL, NULL, false, &r) == 200 &&
         r.code == 0) {
         data = json_incref(r.data);
     }
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     return data;
-}
-
-static uint64_t u64_at(const json_t *obj, const char *key)
-{
-    return (uint64_t)json_integer_value(json_object_get(obj, key));
 }
 
 bool mm_same_state(struct cenv *e, int *leader)
@@ -116,16 +38,16 @@ bool mm_same_state(struct cenv *e, int *leader)
             continue;
         }
         s = mm_status(e, i);
-        if (s == NULL || u64_at(s, "LeaderID") == 0) {
+        if (s == NULL || cenv_u64(s, "LeaderID") == 0) {
             same = false;
         } else if (first) {
-            applied = u64_at(s, "StoreApplied");
-            crc = u64_at(s, "StoreCRC");
-            leader_id = u64_at(s, "LeaderID");
+            applied = cenv_u64(s, "StoreApplied");
+            crc = cenv_u64(s, "StoreCRC");
+            leader_id = cenv_u64(s, "LeaderID");
             first = false;
         } else {
-            same = applied == u64_at(s, "StoreApplied") && crc == u64_at(s, "StoreCRC") &&
-                   leader_id == u64_at(s, "LeaderID");
+            same = applied == cenv_u64(s, "StoreApplied") && crc == cenv_u64(s, "StoreCRC") &&
+                   leader_id == cenv_u64(s, "LeaderID");
         }
         if (s != NULL && json_is_true(json_object_get(s, "Ready"))) {
             *leader = (int)i;
@@ -208,9 +130,9 @@ static int call(struct mm_writer *w, size_t *rot, enum call_kind kind, const cha
         *data = NULL;
     }
     for (size_t tries = 0; tries < w->naddrs; tries++) {
-        struct mm_reply r;
+        struct cenv_reply r;
         const char *addr = w->addrs[(*rot)++ % w->naddrs];
-        long status = mm_request(addr, path, NULL, NULL, true, &r);
+        long status = cenv_request(addr, path, NULL, NULL, true, &r);
         bool retry = status == -1 ? kind == CALL_READ || r.curl_code == CURLE_COULDNT_CONNECT
                                   : status == 503;
         if (status == 200 && r.code >= 0) {
@@ -222,7 +144,7 @@ static int call(struct mm_writer *w, size_t *rot, enum call_kind kind, const cha
         } else {
             snprintf(err, err_size, "%.200s via %.64s: HTTP %ld", path, addr, status);
         }
-        mm_reply_clear(&r);
+        cenv_reply_clear(&r);
         if (code >= 0 || !retry) {
             break;
         }

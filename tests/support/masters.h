@@ -1,7 +1,7 @@
-/* Helpers for system tests of several masters (tests/system/test_multimaster*.c): HTTP calls to one
- * master with or without following redirects, the masters' /raftNode/status and a check that they
- * hold identical state, and a writer thread that creates volumes and data partitions against all
- * masters in turn and records every ID the answers and views gave.
+/* Helpers for system tests of several masters (tests/system/test_multimaster*.c): the masters'
+ * /raftNode/status and a check that they hold identical state, and a writer thread that creates
+ * volumes and data partitions against all masters in turn and records every ID the answers and
+ * views gave.
  *
  * The writer thread never touches CUnit: its outcome is read by the test thread under its lock. */
 #ifndef CFS_TESTS_MASTERS_H
@@ -14,26 +14,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* One HTTP exchange. */
-struct mm_reply {
-    long status;        /* HTTP status, -1 when no answer */
-    int curl_code;      /* CURLcode of the exchange */
-    long redirects;     /* redirects followed */
-    char location[512]; /* Location header of a 3xx (not followed) */
-    char retry_after[32];
-    char ctype[128];
-    int code; /* envelope code, -1 when the body is not an envelope */
-    char msg[512];
-    json_t *data; /* envelope data (owned) */
-    char *body;   /* raw body, NUL-terminated (owned) */
-    size_t len;
-};
-
-/* GET (body NULL) or POST body to http://addr path; ctype NULL posts a form. Returns status. */
-long mm_request(const char *addr, const char *path, const char *body, const char *ctype,
-                bool follow, struct mm_reply *out);
-void mm_reply_clear(struct mm_reply *r);
 
 /* The data of master i's /raftNode/status (NULL when it does not answer). */
 json_t *mm_status(struct cenv *e, size_t i);

@@ -10,10 +10,8 @@
 #include "tests/support/test_support.h"
 
 #include "common/clock.h"
-#include "common/http_client.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -742,33 +740,17 @@ static void test_transfer_vol(void)
  * type asserted; NULL when it could not be fetched or parsed. */
 static struct prom_parsed *scrape(const char *addr, size_t *n)
 {
-    CURL *c = curl_easy_init();
-    struct http_body b = {0};
+    struct cenv_reply r;
     struct prom_parsed *s = NULL;
-    char url[128], errmsg[256] = "";
-    char *ctype = NULL;
-    long status = 0;
-    CURLcode rv;
+    char errmsg[256] = "";
 
-    snprintf(url, sizeof(url), "http://%s/metrics", addr);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-    rv = curl_easy_perform(c);
-    CU_ASSERT_EQUAL(rv, CURLE_OK);
-    if (rv == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
-        CU_ASSERT_EQUAL(status, 200);
-        CU_ASSERT_TRUE(ctype != NULL && strncmp(ctype, "text/plain; version=0.0.4", 25) == 0);
-    }
-    if (b.data != NULL && prom_parse(b.data, &s, n, errmsg, sizeof(errmsg)) != 0) {
+    CU_ASSERT_EQUAL(cenv_request(addr, "/metrics", NULL, NULL, false, &r), 200);
+    CU_ASSERT_EQUAL(strncmp(r.ctype, "text/plain; version=0.0.4", 25), 0);
+    if (r.body != NULL && prom_parse(r.body, &s, n, errmsg, sizeof(errmsg)) != 0) {
         fprintf(stderr, "/metrics is not valid: %s\n", errmsg);
     }
     CU_ASSERT_PTR_NOT_NULL(s);
-    curl_easy_cleanup(c);
-    free(b.data);
+    cenv_reply_clear(&r);
     return s;
 }
 

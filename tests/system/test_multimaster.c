@@ -74,7 +74,7 @@ static const char *addr_of(int i)
 
 /* A request to master i (GET when body is NULL). */
 __attribute__((format(printf, 6, 7))) static long ask(int i, bool follow, const char *body,
-                                                      const char *ctype, struct mm_reply *r,
+                                                      const char *ctype, struct cenv_reply *r,
                                                       const char *fmt, ...)
 {
     char path[1024];
@@ -83,21 +83,21 @@ __attribute__((format(printf, 6, 7))) static long ask(int i, bool follow, const 
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    return mm_request(addr_of(i), path, body, ctype, follow, r);
+    return cenv_request(addr_of(i), path, body, ctype, follow, r);
 }
 
 /* GET on the leader; the data of a code-0 answer (asserted). */
 __attribute__((format(printf, 1, 2))) static json_t *leader_ok(const char *fmt, ...)
 {
     char path[1024];
-    struct mm_reply r;
+    struct cenv_reply r;
     json_t *data = NULL;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    mm_request(addr_of(leader), path, NULL, NULL, false, &r);
+    cenv_request(addr_of(leader), path, NULL, NULL, false, &r);
     if (r.status != 200 || r.code != 0) {
         fprintf(stderr, "leader %s: HTTP %ld code %d %s\n", path, r.status, r.code, r.msg);
     }
@@ -106,7 +106,7 @@ __attribute__((format(printf, 1, 2))) static json_t *leader_ok(const char *fmt, 
     if (r.code == 0) {
         data = json_incref(r.data);
     }
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     return data;
 }
 
@@ -157,16 +157,16 @@ static void test_one_leader(void)
 
 static void expect_leader_error(const char *path, int code, const char *msg)
 {
-    struct mm_reply r;
+    struct cenv_reply r;
 
-    mm_request(addr_of(leader), path, NULL, NULL, false, &r);
+    cenv_request(addr_of(leader), path, NULL, NULL, false, &r);
     if (r.code != code || strcmp(r.msg, msg) != 0) {
         fprintf(stderr, "%s: got %d \"%s\", want %d \"%s\"\n", path, r.code, r.msg, code, msg);
     }
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_EQUAL(r.code, code);
     CU_ASSERT_STRING_EQUAL(r.msg, msg);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
 }
 
 /* Membership parameters (missing, malformed, unknown member, a member already), and the copy
@@ -174,7 +174,7 @@ static void expect_leader_error(const char *path, int code, const char *msg)
 static void test_raft_routes(void)
 {
     char path[256];
-    struct mm_reply r;
+    struct cenv_reply r;
 
     expect_leader_error("/raftNode/add", 2, "parameter id not found");
     expect_leader_error("/raftNode/remove?id=x&addr=127.0.0.1:1", 2,
@@ -194,20 +194,20 @@ static void test_raft_routes(void)
     snprintf(path, sizeof(path), "/raftNode/add?id=%llu&addr=%s&raftAddr=127.0.0.1:%u",
              (unsigned long long)env.master_ids[follower], addr_of(follower),
              env.raft_ports[follower]);
-    mm_request(addr_of(leader), path, NULL, NULL, false, &r);
+    cenv_request(addr_of(leader), path, NULL, NULL, false, &r);
     CU_ASSERT_EQUAL(r.code, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "is already a member"));
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
 
     /* The copy: from the leader only, binary, with the applied index it goes with. */
-    mm_request(addr_of(leader), "/internal/clientViews", NULL, NULL, false, &r);
+    cenv_request(addr_of(leader), "/internal/clientViews", NULL, NULL, false, &r);
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_STRING_EQUAL(r.ctype, "application/octet-stream");
     CU_ASSERT_TRUE(r.len > 10);
-    mm_reply_clear(&r);
-    mm_request(addr_of(follower), "/internal/clientViews", NULL, NULL, false, &r);
+    cenv_reply_clear(&r);
+    cenv_request(addr_of(follower), "/internal/clientViews", NULL, NULL, false, &r);
     CU_ASSERT_EQUAL(r.status, 307);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
 }
 
 /* --- routes through a follower ---------------------------------------------------------------- */
@@ -304,13 +304,13 @@ static void expand(const char *in, const struct fill *f, char *out, size_t size)
 static bool same_as_leader(int via, bool follow, const char *path)
 {
     for (int attempt = 0; attempt < 30; attempt++) {
-        struct mm_reply a, b;
+        struct cenv_reply a, b;
         bool same;
-        mm_request(addr_of(via), path, NULL, NULL, follow, &a);
-        mm_request(addr_of(leader), path, NULL, NULL, false, &b);
+        cenv_request(addr_of(via), path, NULL, NULL, follow, &a);
+        cenv_request(addr_of(leader), path, NULL, NULL, false, &b);
         same = a.code == 0 && b.code == 0 && json_equal(a.data, b.data);
-        mm_reply_clear(&a);
-        mm_reply_clear(&b);
+        cenv_reply_clear(&a);
+        cenv_reply_clear(&b);
         if (same) {
             return true;
         }
@@ -322,7 +322,7 @@ static bool same_as_leader(int via, bool follow, const char *path)
 
 /* Checks common to both modes: a code-0 answer, and for reads the leader's data. */
 static void check_answer(const struct route *rt, const char *path, const char *body, bool follow,
-                         const struct mm_reply *r)
+                         const struct cenv_reply *r)
 {
     if (r->status != 200 || r->code != 0) {
         fprintf(stderr, "%s %s: HTTP %ld, code %d, %s\n", body != NULL ? "POST" : "GET", path,
@@ -363,13 +363,13 @@ static void check_writes(const struct fill *f, uint64_t dps_before)
 static void setup_volume(struct fill *f)
 {
     json_t *d;
-    struct mm_reply r;
+    struct cenv_reply r;
 
-    mm_request(addr_of(leader),
-               "/admin/createVol?name=mmvol&owner=" OWNER "&capacity=10&mpCount=1&dpCount=2", NULL,
-               NULL, false, &r);
+    cenv_request(addr_of(leader),
+                 "/admin/createVol?name=mmvol&owner=" OWNER "&capacity=10&mpCount=1&dpCount=2",
+                 NULL, NULL, false, &r);
     CU_ASSERT_TRUE(r.code == 0 || r.code == 12 || strstr(r.msg, "duplicate") != NULL);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     d = leader_ok("/client/partitions?name=mmvol");
     f->dp = cenv_u64(json_array_get(json_object_get(d, "DataPartitions"), 0), "PartitionID");
     json_decref(d);
@@ -382,13 +382,13 @@ static void setup_volume(struct fill *f)
 /* Wait until the follower's copy of the client views is fresh and knows mmvol. */
 static bool copy_knows(struct cenv *e, void *arg)
 {
-    struct mm_reply r;
+    struct cenv_reply r;
     bool ok;
 
     (void)e;
     (void)arg;
     ok = ask(follower, false, NULL, NULL, &r, "/client/partitions?name=mmvol") == 200;
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     return ok;
 }
 
@@ -414,33 +414,33 @@ static void test_routes_redirected(void)
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *rt = &routes[i];
         char path[1024], body[1024], want[1200];
-        struct mm_reply r;
+        struct cenv_reply r;
         expand(rt->path, &f, path, sizeof(path));
         if (rt->body != NULL) {
             expand(rt->body, &f, body, sizeof(body));
         }
         if (rt->client_read) {
             /* Served by the follower itself: no redirect. */
-            mm_request(addr_of(follower), path, NULL, NULL, false, &r);
+            cenv_request(addr_of(follower), path, NULL, NULL, false, &r);
             CU_ASSERT_EQUAL(r.redirects, 0);
             check_answer(rt, path, NULL, false, &r);
-            mm_reply_clear(&r);
+            cenv_reply_clear(&r);
             continue;
         }
         if (rt->body == NULL) {
             /* Not followed: the redirect itself (a POST is not sent twice). */
-            mm_request(addr_of(follower), path, NULL, NULL, false, &r);
+            cenv_request(addr_of(follower), path, NULL, NULL, false, &r);
             snprintf(want, sizeof(want), "http://%s%s", addr_of(leader), path);
             CU_ASSERT_EQUAL(r.status, 307);
             CU_ASSERT_STRING_EQUAL(r.location, want);
             CU_ASSERT_EQUAL(r.code, 0);
             CU_ASSERT_STRING_EQUAL(r.msg, addr_of(leader));
-            mm_reply_clear(&r);
+            cenv_reply_clear(&r);
         }
-        mm_request(addr_of(follower), path, rt->body != NULL ? body : NULL, rt->ctype, true, &r);
+        cenv_request(addr_of(follower), path, rt->body != NULL ? body : NULL, rt->ctype, true, &r);
         CU_ASSERT_EQUAL(r.redirects, 1);
         check_answer(rt, path, rt->body != NULL ? body : NULL, true, &r);
-        mm_reply_clear(&r);
+        cenv_reply_clear(&r);
     }
     check_writes(&f, dps_before);
 }
@@ -483,16 +483,16 @@ static void test_routes_proxied(void)
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         const struct route *rt = &routes[i];
         char path[1024], body[1024];
-        struct mm_reply r;
+        struct cenv_reply r;
         expand(rt->path, &f, path, sizeof(path));
         if (rt->body != NULL) {
             expand(rt->body, &f, body, sizeof(body));
         }
-        mm_request(addr_of(follower), path, rt->body != NULL ? body : NULL, rt->ctype, false, &r);
+        cenv_request(addr_of(follower), path, rt->body != NULL ? body : NULL, rt->ctype, false, &r);
         CU_ASSERT_EQUAL(r.redirects, 0);
         CU_ASSERT_STRING_EQUAL(r.location, "");
         check_answer(rt, path, rt->body != NULL ? body : NULL, false, &r);
-        mm_reply_clear(&r);
+        cenv_reply_clear(&r);
     }
     check_writes(&f, dps_before);
 }
@@ -501,14 +501,14 @@ static void test_routes_proxied(void)
 
 static bool follower_serves(struct cenv *e, void *arg)
 {
-    struct mm_reply r;
+    struct cenv_reply r;
     bool ok;
 
     (void)e;
     ok = ask(follower, false, NULL, NULL, &r, "/client/partitions?name=%s", (const char *)arg) ==
              200 &&
          r.code == 0;
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     return ok;
 }
 
@@ -517,32 +517,32 @@ static bool follower_serves(struct cenv *e, void *arg)
  * within the staleness bound: a data node going down shows on the follower too. */
 static void test_follower_read(void)
 {
-    struct mm_reply r;
+    struct cenv_reply r;
     json_t *s;
 
-    mm_request(addr_of(leader),
-               "/admin/createVol?name=mmfresh&owner=" OWNER "&capacity=10&mpCount=1&dpCount=1",
-               NULL, NULL, false, &r);
+    cenv_request(addr_of(leader),
+                 "/admin/createVol?name=mmfresh&owner=" OWNER "&capacity=10&mpCount=1&dpCount=1",
+                 NULL, NULL, false, &r);
     CU_ASSERT_EQUAL(r.code, 0);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     ask(follower, false, NULL, NULL, &r, "/client/partitions?name=mmfresh");
     /* Normally not copied yet (copies every 500 ms here); either way it is right. */
     CU_ASSERT_TRUE(r.status == 307 || (r.status == 200 && r.code == 0));
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     CU_ASSERT_TRUE(cenv_wait(&env, follower_serves, "mmfresh", WAIT_MS));
     CU_ASSERT_TRUE(same_as_leader(follower, false, "/client/partitions?name=mmfresh"));
     /* Unknown volumes are the leader's to answer. */
     ask(follower, false, NULL, NULL, &r, "/client/partitions?name=nosuchvol");
     CU_ASSERT_EQUAL(r.status, 307);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     ask(follower, true, NULL, NULL, &r, "/client/partitions?name=nosuchvol");
     CU_ASSERT_EQUAL(r.code, 7);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     /* A missing name is answered by the follower itself. */
     ask(follower, false, NULL, NULL, &r, "/client/partitions");
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_EQUAL(r.code, 2);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     s = mm_status(&env, (size_t)follower);
     CU_ASSERT_TRUE(json_integer_value(json_object_get(s, "ClientViewsAgeMs")) >= 0);
     CU_ASSERT_TRUE(json_integer_value(json_object_get(s, "ClientViewsAgeMs")) <= 1500);
@@ -559,12 +559,12 @@ struct no_leader_wait {
 static bool answers_503(struct cenv *e, void *arg)
 {
     struct no_leader_wait *w = arg;
-    struct mm_reply r;
+    struct cenv_reply r;
     bool ok;
 
     (void)e;
     ok = ask(w->survivor, false, NULL, NULL, &r, "%s", w->path) == 503;
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     return ok;
 }
 
@@ -572,7 +572,7 @@ static bool answers_503(struct cenv *e, void *arg)
 static void check_no_leader(bool follower_read)
 {
     struct no_leader_wait w = {.survivor = follower, .path = "/admin/getCluster"};
-    struct mm_reply r;
+    struct cenv_reply r;
     const char *routes_503[] = {"/admin/getCluster", "/admin/getVol?name=mmvol",
                                 "/admin/createVol?name=mmnone&owner=" OWNER "&capacity=10"};
 
@@ -588,33 +588,33 @@ static void check_no_leader(bool follower_read)
         CU_ASSERT_STRING_EQUAL(r.retry_after, "1");
         CU_ASSERT_EQUAL(r.code, 33);
         CU_ASSERT_STRING_EQUAL(r.ctype, "application/json");
-        mm_reply_clear(&r);
+        cenv_reply_clear(&r);
     }
     /* A POST with a body too. */
     ask(follower, false, "{\"id\":\"nobody\",\"type\":3}", JSON_TYPE, &r, "/user/create");
     CU_ASSERT_EQUAL(r.status, 503);
     CU_ASSERT_EQUAL(r.code, 33);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     /* Served by any master, leader or not. */
     ask(follower, false, NULL, NULL, &r, "/admin/getIp");
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_EQUAL(r.code, 0);
     CU_ASSERT_STRING_EQUAL(cenv_str(r.data, "Cluster"), "cenv");
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     ask(follower, false, NULL, NULL, &r, "/metrics");
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_PTR_NOT_NULL(r.body != NULL ? strstr(r.body, "cfs_master_leader_ready 0") : NULL);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     ask(follower, false, NULL, NULL, &r, "/raftNode/status");
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_EQUAL(cenv_u64(r.data, "LeaderID"), 0);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     /* Client reads: the copy serves until it is stale (3 checks of 500 ms), then 503 too. */
     w.path = "/client/partitions?name=mmvol";
     CU_ASSERT_TRUE(cenv_wait(&env, answers_503, &w, follower_read ? 5000 : 1000));
     ask(follower, false, NULL, NULL, &r, "/client/partitions?name=mmvol");
     CU_ASSERT_EQUAL(r.code, 33);
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
 
     /* Back to three: a leader again, and the same state everywhere. */
     for (int i = 0; i < 3; i++) {

@@ -337,7 +337,7 @@ static void test_deposed_leader_stops(void)
 {
     int lone = cenv_wait_leader(&env, WAIT_MS);
     size_t before, settled;
-    struct mm_reply r;
+    struct cenv_reply r;
 
     CU_ASSERT_TRUE_FATAL(lone >= 0);
     before = all_heartbeats();
@@ -350,10 +350,10 @@ static void test_deposed_leader_stops(void)
     /* Without a quorum it steps down within an election timeout... */
     CU_ASSERT_TRUE_FATAL(cenv_wait(&env, steps_down, &lone, 5000));
     CU_ASSERT_TRUE(mm_count_in_file(env.masters[lone].log, "leader duties stopped") >= 1);
-    mm_request(env.masters[lone].addr, "/metrics", NULL, NULL, false, &r);
+    cenv_request(env.masters[lone].addr, "/metrics", NULL, NULL, false, &r);
     CU_ASSERT_PTR_NOT_NULL(r.body != NULL ? strstr(r.body, "cfs_master_leader_ready 0") : NULL);
     CU_ASSERT_PTR_NULL(r.body != NULL ? strstr(r.body, "cfs_master_nodes{") : "");
-    mm_reply_clear(&r);
+    cenv_reply_clear(&r);
     /* ... and sends nothing more: a batch already on the wire may still land, then no node
      * hears a heartbeat for three heartbeat intervals (heartbeats go every 500 ms here). */
     settled = all_heartbeats();
