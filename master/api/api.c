@@ -173,11 +173,6 @@ static void proxy(struct master *m, struct http_req *r, const char *leader)
     }
 }
 
-/* The leader interceptor. The ready leader serves everything. A follower serves routes marked
- * for any master, and client reads when followerRead is on and its copy serves them; otherwise it
- * sends the client to the leader (307 with Location, POST bodies survive it), or, with no leader
- * known or the leader not yet caught up, answers 503 with Retry-After and the NoLeader code. A
- * master never redirects to itself. */
 /* A follower answers a client read from its copy of the leader's views (master/core/views.h)
  * while the copy is fresh and knows the volume; otherwise the leader answers it. A request without
  * a name is answered here: the handler only has the parameter error to say. */
@@ -189,6 +184,11 @@ static bool follower_reads(struct master *m, struct http_req *r)
            (name == NULL || pstate_has_vol(m->pstate, name));
 }
 
+/* The leader interceptor. The ready leader serves everything. A follower serves routes marked
+ * for any master, and client reads when followerRead is on and its copy serves them; otherwise it
+ * sends the client to the leader (307 with Location, POST bodies survive it), or, with no leader
+ * known or the leader not yet caught up, answers 503 with Retry-After and the NoLeader code. A
+ * master never redirects to itself. */
 static bool intercept(struct http_req *r, const struct http_route *route, void *arg)
 {
     struct master *m = arg;
