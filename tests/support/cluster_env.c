@@ -27,22 +27,45 @@ static const char master_timing[] =
     "\"taskTickMs\":\"200\",\"taskResendMs\":\"1000\",\"syncTaskTimeoutMs\":\"5000\","
     "\"dialTimeoutMs\":\"2000\",\"autoCreateDelayMs\":\"2000\"";
 
-static uint16_t free_port(void)
+static bool port_taken(const struct cenv *e, uint16_t port)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    uint16_t port = 0;
+    for (size_t i = 0; i < CENV_MAX_MASTERS; i++) {
+        if (e->masters[i].port == port || e->raft_ports[i] == port) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < CENV_MAX_NODES; i++) {
+        if (e->datanodes[i].port == port || e->metanodes[i].port == port) {
+            return true;
+        }
+    }
+    return false;
+}
 
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
-        port = ntohs(a.sin_port);
+/* A port nothing listens on now and that this cluster has not handed out yet: the kernel may
+ * offer a port it gave before once its probe socket is closed, and two masters with one Raft
+ * address make libraft refuse the second ("server address already in use"). */
+static uint16_t free_port(const struct cenv *e)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        uint16_t port = 0;
+
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+            getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+            port = ntohs(a.sin_port);
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (port != 0 && !port_taken(e, port)) {
+            return port;
+        }
     }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return port;
+    return 0;
 }
 
 static int write_text(const char *path, const char *text)
@@ -76,8 +99,8 @@ int cenv_init(struct cenv *e, const char *name, size_t nmasters)
         char n[32];
         snprintf(n, sizeof(n), "master%zu", i + 1);
         e->master_ids[i] = i + 1;
-        e->masters[i].port = free_port();
-        e->raft_ports[i] = free_port();
+        e->masters[i].port = free_port(e);
+        e->raft_ports[i] = free_port(e);
         snprintf(e->masters[i].addr, sizeof(e->masters[i].addr), "127.0.0.1:%u",
                  e->masters[i].port);
         proc_paths(&e->masters[i], e->root, n);
@@ -173,7 +196,7 @@ static int add_nodes(struct cenv *e, bool data, size_t n)
         p = &procs[*count];
         snprintf(name, sizeof(name), "%s%zu", data ? "datanode" : "metanode", *count + 1);
         proc_paths(p, e->root, name);
-        p->port = free_port();
+        p->port = free_port(e);
         snprintf(p->addr, sizeof(p->addr), "127.0.0.1:%u", p->port);
         if (data) {
             snprintf(text, sizeof(text),
