@@ -152,13 +152,20 @@ static void add_member(struct raft_op *o, struct members_call *members)
 {
     struct master *m = o->op.m;
     char errmsg[ERRMSG_SIZE] = "";
-
     const struct raft_node_member *cur = find_member(members, o->id);
 
     /* A spare left by a promotion that failed is promoted again: what the failure said to do. */
     if (cur != NULL && (cur->role == RAFT_NODE_VOTER || strcmp(cur->addr, o->raft_addr) != 0)) {
         api_op_fail(&o->op, API_PARAM_ERROR, "raft node id %" PRIu64 " is already a member", o->id);
         return;
+    }
+    for (size_t i = 0; cur == NULL && i < members->n && i < RAFT_NODE_MAX_MEMBERS; i++) {
+        if (strcmp(members->members[i].addr, o->raft_addr) == 0) {
+            api_op_fail(&o->op, API_PARAM_ERROR,
+                        "raftAddr %s is already the address of raft node %" PRIu64, o->raft_addr,
+                        members->members[i].id);
+            return;
+        }
     }
     if (cur == NULL) {
         if (record_master(m, true, o->id, o->addr, o->raft_addr, errmsg) != 0) {

@@ -173,7 +173,7 @@ static void expect_leader_error(const char *path, int code, const char *msg)
  * followers take of the leader's views. */
 static void test_raft_routes(void)
 {
-    char path[256];
+    char path[256], want[160];
     struct cenv_reply r;
 
     expect_leader_error("/raftNode/add", 2, "parameter id not found");
@@ -198,6 +198,12 @@ static void test_raft_routes(void)
     CU_ASSERT_EQUAL(r.code, 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.msg, "is already a member"));
     cenv_reply_clear(&r);
+    /* A new id at a member's Raft address would make two members of one address. */
+    snprintf(path, sizeof(path), "/raftNode/add?id=9&addr=127.0.0.1:1000&raftAddr=127.0.0.1:%u",
+             env.raft_ports[follower]);
+    snprintf(want, sizeof(want), "raftAddr 127.0.0.1:%u is already the address of raft node %llu",
+             env.raft_ports[follower], (unsigned long long)env.master_ids[follower]);
+    expect_leader_error(path, 2, want);
 
     /* The copy: from the leader only, binary, with the applied index it goes with. */
     cenv_request(addr_of(leader), "/internal/clientViews", NULL, NULL, false, &r);
