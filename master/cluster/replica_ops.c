@@ -58,14 +58,20 @@ int replica_ops_host_index(const struct replica_part *p, const char *addr)
 
 /* --- survey ---------------------------------------------------------------------------------- */
 
-/* Text for a host status.h did not count as live; the decision itself is status.h's. */
-static void not_live_text(const struct status_source *src, const struct replica_ops_host *h,
-                          uint64_t now_ms, uint64_t timeout_ms, char *buf, size_t size)
+/* Text for a host status.h did not count as live; the decision itself is status.h's. A node that
+ * is down is the cause an admin acts on, whether or not it ever reported this partition. */
+static void not_live_text(struct master *m, enum topo_kind kind, const struct status_source *src,
+                          const struct replica_ops_host *h, uint64_t now_ms, uint64_t timeout_ms,
+                          char *buf, size_t size)
 {
-    if (!h->reported) {
-        snprintf(buf, size, "no report");
-    } else if (!src->node_active) {
+    struct topo_node node;
+    bool active = src != NULL ? src->node_active
+                              : topo_get_node(m->topo, kind, h->addr, &node) == 0 && node.active;
+
+    if (!active) {
         snprintf(buf, size, "node inactive");
+    } else if (!h->reported) {
+        snprintf(buf, size, "no report");
     } else if (!status_is_fresh(src->report_ms, now_ms, timeout_ms)) {
         snprintf(buf, size, "last report %" PRIu64 " ms ago", now_ms - src->report_ms);
     } else {
@@ -167,7 +173,7 @@ void replica_ops_survey(struct master *m, const struct replica_part *p, uint64_t
         h->live = !in_list(sum.missing, sum.nmissing, h->addr);
         h->leader = h->live && strcmp(sum.leader, h->addr) == 0;
         if (!h->live) {
-            not_live_text(src, h, now_ms, timeout, h->why, sizeof(h->why));
+            not_live_text(m, p->kind, src, h, now_ms, timeout, h->why, sizeof(h->why));
         }
     }
     out->live = sum.live;
