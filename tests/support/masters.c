@@ -318,9 +318,15 @@ static void *writer_main(void *arg)
 
     for (unsigned seq = 0; !w->stop; seq++) {
         size_t nvols;
+        bool paused;
         pthread_mutex_lock(&w->lock);
         nvols = w->nvols;
+        paused = w->paused = w->pause;
         pthread_mutex_unlock(&w->lock);
+        if (paused) {
+            clock_sleep_ms(10);
+            continue;
+        }
         if (nvols < MM_MAX_VOLS && (seq % 2 == 0 || nvols == 0)) {
             create_vol(w, &rot, seq);
         } else {
@@ -351,6 +357,29 @@ void mm_writer_stop(struct mm_writer *w)
 {
     w->stop = true;
     pthread_join(w->thread, NULL);
+}
+
+void mm_writer_pause(struct mm_writer *w)
+{
+    bool paused = w->stop; /* a stopped writer does nothing already */
+
+    pthread_mutex_lock(&w->lock);
+    w->pause = true;
+    pthread_mutex_unlock(&w->lock);
+    while (!paused) {
+        clock_sleep_ms(10);
+        pthread_mutex_lock(&w->lock);
+        paused = w->paused;
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
+void mm_writer_resume(struct mm_writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->pause = false;
+    w->paused = false;
+    pthread_mutex_unlock(&w->lock);
 }
 
 uint64_t mm_writer_successes(struct mm_writer *w, uint64_t *last_ms)

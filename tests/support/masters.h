@@ -53,6 +53,8 @@ struct mm_writer {
     pthread_mutex_t lock;
     volatile bool stop; /* seen between operations: the one under way finishes */
     /* Under lock. */
+    bool pause;  /* asked: no new operation starts */
+    bool paused; /* the writer saw pause between operations */
     size_t nvols;
     struct mm_vol vols[MM_MAX_VOLS];
     uint64_t successes, failures;
@@ -64,6 +66,11 @@ struct mm_writer {
  * time, each sent to the next master in turn (redirects followed). */
 int mm_writer_start(struct mm_writer *w, struct cenv *e, const char *prefix);
 void mm_writer_stop(struct mm_writer *w);
+
+/* Hold the writer between operations (returns once the one under way has finished), so the
+ * masters can be compared at one applied index; resume lets it go on. */
+void mm_writer_pause(struct mm_writer *w);
+void mm_writer_resume(struct mm_writer *w);
 
 /* Successes so far and the time of the last one. */
 uint64_t mm_writer_successes(struct mm_writer *w, uint64_t *last_ms);
