@@ -265,7 +265,7 @@ out:
 }
 
 #define REASON_SIZE     48 /* a reason longer than this is cut */
-#define REASON_MIN_KEEP 8  /* shorter cuts leave a reason out rather than show a stub */
+#define REASON_MIN_KEEP 8  /* shorter cuts leave a reason out rather than show a fragment */
 
 struct failure {
     const char *master;
